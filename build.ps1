@@ -1,0 +1,194 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, benchmarks and packages the Ccr module.
+.DESCRIPTION
+    Build   : compiles the solution and lays out an importable module in out/Ccr.
+    Test    : Build, then every xunit project and the Pester suite; ends with one line
+              "N passed, N failed" for all of them together and exits non-zero on any failure.
+    Bench   : Build, then the benchmark harness in bench/ (writes bench/RESULTS.md).
+    Package : Build, then zips out/Ccr into out/Ccr-<version>.zip.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Bench', 'Package')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Runs only tests whose name matches (xunit filter expression and Pester -FullName wildcard).
+    [string] $Filter,
+
+    # Skips the Pester suite (xunit only), for a quicker inner loop.
+    [switch] $SkipPester,
+
+    # Skips the xunit projects (Pester only).
+    [switch] $SkipXunit,
+
+    # Arguments passed to the benchmark runner (bench task only).
+    [string[]] $BenchArgs = @()
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleOut = Join-Path $out 'Ccr'
+
+function Invoke-Native {
+    param([string] $File, [string[]] $Arguments)
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$File $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Get-NuGetPackagesFolder {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    $line = & dotnet nuget locals global-packages --list
+    return ($line -replace '^global-packages:\s*', '').Trim()
+}
+
+function Convert-HelpMarkdownToMaml {
+    # platyPS is not served here, so docs/help/<Cmdlet>.md is turned into MAML by this small reader.
+    param([string] $HelpFolder, [string] $Destination)
+    . (Join-Path $root 'build/HelpMaml.ps1')
+    $files = Get-ChildItem -Path $HelpFolder -Filter '*-*.md' -File | Sort-Object Name
+    $xml = ConvertTo-CcrMaml -Files $files
+    New-Item -ItemType Directory -Force -Path (Split-Path $Destination) | Out-Null
+    [IO.File]::WriteAllText($Destination, $xml, [Text.UTF8Encoding]::new($false))
+}
+
+function Invoke-Build {
+    Invoke-Native dotnet @('build', (Join-Path $root 'Ccr.sln'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:ErrorsOnly;Summary')
+    if (Test-Path $moduleOut) { Remove-Item -Recurse -Force $moduleOut }
+    $deps = Join-Path $moduleOut 'dependencies'
+    New-Item -ItemType Directory -Force -Path $deps | Out-Null
+
+    $psBin = Join-Path $root "src/Ccr.PowerShell/bin/$Configuration/net8.0"
+    # The cmdlet assembly loads in the default context; the engine and its libraries load in the
+    # module's own AssemblyLoadContext from dependencies/ (see ModuleLoader.cs).
+    Copy-Item (Join-Path $psBin 'Ccr.PowerShell.dll') $moduleOut
+    Get-ChildItem $psBin -Filter '*.dll' |
+        Where-Object { $_.Name -notin @('Ccr.PowerShell.dll', 'System.Management.Automation.dll') } |
+        Copy-Item -Destination $deps
+    Copy-Item (Join-Path $root 'module/Ccr.psd1') $moduleOut
+    Copy-Item (Join-Path $root 'module/Ccr.format.ps1xml') $moduleOut
+    $helpOut = Join-Path $moduleOut 'en-US'
+    New-Item -ItemType Directory -Force -Path $helpOut | Out-Null
+    $helpSrc = Join-Path $root 'docs/help'
+    if (Get-ChildItem -Path $helpSrc -Filter '*-*.md' -ErrorAction SilentlyContinue) {
+        Convert-HelpMarkdownToMaml -HelpFolder $helpSrc -Destination (Join-Path $helpOut 'Ccr.PowerShell.dll-Help.xml')
+    }
+    $about = Join-Path $helpSrc 'about_Ccr.help.txt'
+    if (Test-Path $about) { Copy-Item $about $helpOut }
+    Write-Host "Module laid out in $moduleOut"
+}
+
+function Read-TrxCounts {
+    param([string] $Folder)
+    $passed = 0; $failed = 0; $skipped = 0
+    foreach ($trx in Get-ChildItem -Path $Folder -Filter '*.trx' -File -ErrorAction SilentlyContinue) {
+        [xml] $doc = Get-Content -Raw $trx.FullName
+        $c = $doc.TestRun.ResultSummary.Counters
+        $passed += [int] $c.passed
+        $failed += [int] $c.failed + [int] $c.error + [int] $c.timeout + [int] $c.aborted
+        $skipped += [int] $c.notExecuted
+        foreach ($r in @($doc.TestRun.Results.UnitTestResult | Where-Object { $_ -and $_.outcome -eq 'Failed' })) {
+            Write-Host "  FAILED: $($r.testName)" -ForegroundColor Red
+        }
+    }
+    [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
+}
+
+function Invoke-XunitTests {
+    $results = Join-Path $out 'TestResults'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    $failedRuns = 0
+    foreach ($proj in @('tests/Ccr.Core.Tests/Ccr.Core.Tests.csproj', 'tests/Ccr.PowerShell.Tests/Ccr.PowerShell.Tests.csproj')) {
+        $name = [IO.Path]::GetFileNameWithoutExtension($proj)
+        $testArgs = @('test', (Join-Path $root $proj), '-c', $Configuration, '--no-build', '--nologo',
+            '--logger', "trx;LogFileName=$name.trx", '--results-directory', $results,
+            '--blame-hang-timeout', '5m')
+        if ($Filter) { $testArgs += @('--filter', $Filter) }
+        & dotnet @testArgs | Out-Host
+        if ($LASTEXITCODE -ne 0) { $failedRuns++ }
+    }
+    $counts = Read-TrxCounts -Folder $results
+    if ($failedRuns -gt 0 -and $counts.Failed -eq 0) {
+        # A crashed test host writes no failed result; count the run itself so CI cannot go green.
+        $counts.Failed = $failedRuns
+    }
+    return $counts
+}
+
+function Invoke-PesterTests {
+    $pesterProj = Join-Path $root 'build/Pester.proj'
+    Invoke-Native dotnet @('restore', $pesterProj, '--nologo', '-v', 'q')
+    $pester = Join-Path (Get-NuGetPackagesFolder) 'pester/5.7.1/tools/Pester.psd1'
+    if (-not (Test-Path $pester)) { throw "Pester 5.7.1 was not restored to '$pester'." }
+    $summary = Join-Path $out 'pester-summary.json'
+    if (Test-Path $summary) { Remove-Item $summary }
+    $runner = Join-Path $root 'tests/pester/Invoke-CcrPester.ps1'
+    # A fresh pwsh so the suite imports out/Ccr exactly as a user's session would.
+    $pwshArgs = @('pwsh', '-NoProfile', '-NonInteractive', '-File', $runner,
+        '-PesterPath', $pester, '-ModulePath', $moduleOut, '-SummaryPath', $summary)
+    if ($Filter) { $pwshArgs += @('-Filter', $Filter) }
+    & dotnet @pwshArgs | Out-Host
+    if (-not (Test-Path $summary)) {
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+    return Get-Content -Raw $summary | ConvertFrom-Json
+}
+
+function Invoke-Test {
+    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    foreach ($part in @(
+            $(if (-not $SkipXunit) { Invoke-XunitTests }),
+            $(if (-not $SkipPester) { Invoke-PesterTests }))) {
+        if ($null -eq $part) { continue }
+        $total.Passed += [int] $part.Passed
+        $total.Failed += [int] $part.Failed
+        $total.Skipped += [int] $part.Skipped
+    }
+    $line = "$($total.Passed) passed, $($total.Failed) failed"
+    if ($total.Skipped -gt 0) { $line += ", $($total.Skipped) skipped" }
+    Write-Host $line
+    if ($total.Failed -gt 0 -or $total.Passed -eq 0) { exit 1 }
+}
+
+function Invoke-Bench {
+    $bench = Join-Path $root 'bench/Ccr.Bench/Ccr.Bench.csproj'
+    Invoke-Native dotnet (@('run', '--project', $bench, '-c', 'Release', '--') + $BenchArgs + @('--module', $moduleOut, '--results', (Join-Path $root 'bench/RESULTS.md')))
+}
+
+function Invoke-Package {
+    $manifest = Import-PowerShellDataFile (Join-Path $moduleOut 'Ccr.psd1')
+    $zip = Join-Path $out "Ccr-$($manifest.ModuleVersion).zip"
+    if (Test-Path $zip) { Remove-Item $zip }
+    Compress-Archive -Path $moduleOut -DestinationPath $zip
+    Write-Host "Packaged $zip"
+}
+
+Push-Location $root
+try {
+    switch ($Task) {
+        'Build' { Invoke-Build }
+        'Test' {
+            try { Invoke-Build }
+            catch {
+                # CI reads the closing line even when nothing could be built.
+                Write-Host $_.Exception.Message -ForegroundColor Red
+                Write-Host '0 passed, 1 failed'
+                exit 1
+            }
+            Invoke-Test
+        }
+        'Bench' { Invoke-Build; Invoke-Bench }
+        'Package' { Invoke-Build; Invoke-Package }
+    }
+}
+finally {
+    Pop-Location
+}

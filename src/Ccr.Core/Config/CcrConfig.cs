@@ -1,0 +1,71 @@
+namespace Ccr.Core.Config;
+
+/// <summary>
+/// A loaded, interpolated and validated config. Immutable: a reload builds a new instance and
+/// swaps it in whole, so a request always sees one consistent config.
+/// </summary>
+public sealed class CcrConfig
+{
+    /// <summary>The file this config was read from, or null for a config built in memory.</summary>
+    public string? SourcePath { get; init; }
+
+    /// <summary>Providers in file order.</summary>
+    public IReadOnlyList<ProviderConfig> Providers { get; init; } = Array.Empty<ProviderConfig>();
+
+    /// <summary>The <c>Router</c> section.</summary>
+    public RouterConfig Router { get; init; } = new();
+
+    /// <summary>The <c>Presets</c> section, by name (ordinal, case-sensitive as in the file).</summary>
+    public IReadOnlyDictionary<string, PresetConfig> Presets { get; init; } =
+        new Dictionary<string, PresetConfig>(StringComparer.Ordinal);
+
+    /// <summary><c>APIKEY</c>: when set, clients must present it (x-api-key or Bearer).</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary><c>HOST</c>: the address to bind; loopback unless the user asks otherwise.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary><c>PORT</c>.</summary>
+    public int Port { get; init; } = CcrInfo.DefaultPort;
+
+    /// <summary><c>LOG</c>: whether the routing-decision log file is written.</summary>
+    public bool Log { get; init; } = true;
+
+    /// <summary><c>LOG_LEVEL</c>: debug, info, warn or error.</summary>
+    public string LogLevel { get; init; } = "info";
+
+    /// <summary><c>LOG_BODIES</c>: opt-in logging of request bodies (still key-redacted).</summary>
+    public bool LogBodies { get; init; }
+
+    /// <summary><c>API_TIMEOUT_MS</c>: the upstream timeout per attempt.</summary>
+    public int ApiTimeoutMs { get; init; } = 600_000;
+
+    /// <summary><c>PROXY_URL</c>: an outbound HTTP proxy for upstream calls.</summary>
+    public string? ProxyUrl { get; init; }
+
+    /// <summary><c>NON_INTERACTIVE_MODE</c>.</summary>
+    public bool NonInteractiveMode { get; init; }
+
+    /// <summary><c>MAX_BODY_BYTES</c>: the largest request body accepted (default 64 MiB: image-heavy Claude Code turns are large).</summary>
+    public long MaxBodyBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary><c>MAX_CONCURRENT_REQUESTS</c>: requests served at once before new ones get 429.</summary>
+    public int MaxConcurrentRequests { get; init; } = 1024;
+
+    /// <summary>Warnings found while loading (unknown transformer names, numbers written as strings...).</summary>
+    public IReadOnlyList<ConfigDiagnostic> Warnings { get; init; } = Array.Empty<ConfigDiagnostic>();
+
+    /// <summary>Finds a provider by name (case-insensitive, as users type them), or null.</summary>
+    public ProviderConfig? FindProvider(string name)
+    {
+        foreach (ProviderConfig provider in Providers)
+        {
+            if (string.Equals(provider.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return provider;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,117 @@
+namespace Ccr.Core.Config;
+
+/// <summary>The wire protocol an upstream speaks.</summary>
+public enum WireProtocol
+{
+    /// <summary>OpenAI Chat Completions (<c>/chat/completions</c>).</summary>
+    OpenAI,
+
+    /// <summary>Anthropic Messages (<c>/v1/messages</c>).</summary>
+    Anthropic,
+}
+
+/// <summary>Whether a provider has a usable key.</summary>
+public enum KeyState
+{
+    /// <summary>A key is set (or none is needed).</summary>
+    Ok,
+
+    /// <summary>The key names an environment variable that is not set: the provider is skipped.</summary>
+    KeyMissing,
+}
+
+/// <summary>One entry of <c>Providers</c>, with its key resolved and its endpoint worked out.</summary>
+public sealed class ProviderConfig
+{
+    /// <summary><c>name</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary><c>api_base_url</c> as written (after interpolation).</summary>
+    public required string ApiBaseUrl { get; init; }
+
+    /// <summary>The full URL requests are POSTed to (<c>.../chat/completions</c> or <c>.../v1/messages</c>).</summary>
+    public required Uri Endpoint { get; init; }
+
+    /// <summary>The protocol spoken at <see cref="Endpoint"/>.</summary>
+    public WireProtocol Protocol { get; init; }
+
+    /// <summary>Why <see cref="Protocol"/> was chosen ("protocol key", "inferred from URL path"), for logs and Test-CcrProvider.</summary>
+    public string ProtocolReason { get; init; } = "";
+
+    /// <summary>The resolved API key, or null when missing. Never log this; use <see cref="KeyHint"/>.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>The raw <c>api_key</c> value before interpolation (e.g. <c>${QWEN_API_KEY}</c>).</summary>
+    public string? ApiKeyTemplate { get; init; }
+
+    /// <summary>Whether the key could be resolved.</summary>
+    public KeyState KeyState { get; init; }
+
+    /// <summary>The environment variable that was missing, when <see cref="KeyState"/> is KeyMissing.</summary>
+    public string? MissingVariable { get; init; }
+
+    /// <summary>A redacted form of the key for display (<c>sk-sp-…abcd</c>).</summary>
+    public string KeyHint { get; init; } = "";
+
+    /// <summary><c>models</c>.</summary>
+    public IReadOnlyList<string> Models { get; init; } = Array.Empty<string>();
+
+    /// <summary><c>transformer.use</c> names, in order (string entries, or the first element of array entries).</summary>
+    public IReadOnlyList<string> Transformers { get; init; } = Array.Empty<string>();
+
+    /// <summary><c>tier_name</c>, or null.</summary>
+    public string? TierName { get; init; }
+
+    /// <summary><c>quota</c>, or null when the provider has no local quota.</summary>
+    public QuotaConfig? Quota { get; init; }
+
+    /// <summary>True for Coding Plan endpoints, whose terms allow only interactive coding tools (or <c>interactive_only</c> in the file).</summary>
+    public bool InteractiveOnly { get; init; }
+
+    /// <summary>A cap on max_tokens sent upstream (from the <c>maxtoken</c> transformer or the provider profile), or null.</summary>
+    public int? MaxTokensCap { get; init; }
+
+    /// <summary>Whether x-ratelimit-* headers make the tier skip proactively (off for Z.ai, whose headers are informational).</summary>
+    public bool HonorRateLimitHeaders { get; init; } = true;
+
+    /// <summary>Extra headers sent upstream with every request (<c>headers</c> in the file).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>True when <paramref name="model"/> is in <see cref="Models"/> (or the list is empty, meaning any).</summary>
+    public bool HasModel(string model)
+    {
+        if (Models.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (string m in Models)
+        {
+            if (string.Equals(m, model, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>A provider's local quota: a plan's limits or explicit numbers.</summary>
+public sealed class QuotaConfig
+{
+    /// <summary><c>plan</c>: lite, pro, or null for explicit limits.</summary>
+    public string? Plan { get; init; }
+
+    /// <summary>Requests allowed in any rolling five hours, or null for no limit.</summary>
+    public int? FiveHourLimit { get; init; }
+
+    /// <summary>Requests allowed per week (resets Monday 00:00 UTC+8), or null.</summary>
+    public int? WeeklyLimit { get; init; }
+
+    /// <summary>Requests allowed per month (resets on <see cref="RenewalDay"/>), or null.</summary>
+    public int? MonthlyLimit { get; init; }
+
+    /// <summary>Day of month (1-31) the monthly window renews; clamped to the month's last day.</summary>
+    public int RenewalDay { get; init; } = 1;
+}

@@ -1,0 +1,9 @@
+namespace FakeUpstream;
+
+internal static class Program
+{
+    private static int Main()
+    {
+        return 0;
+    }
+}

@@ -1,0 +1,324 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Ccr.Core.Config;
+using Ccr.Core.Protocol;
+using Ccr.Core.Telemetry;
+
+namespace Ccr.Core.Routing;
+
+/// <summary>
+/// Routes one Messages request through its planned targets: skips tiers that cannot serve
+/// (key missing, cooling down, circuit open, out of quota), retries per tierRetries, falls to the
+/// next tier on retryable failures, and commits to a target only when its first byte is good.
+/// </summary>
+internal sealed class MessageRouter
+{
+    /// <summary>A Retry-After longer than this is not waited for: the tier cools down and the next one is tried.</summary>
+    private static readonly TimeSpan s_maxInlineRetryWait = TimeSpan.FromSeconds(2);
+
+    private readonly RouterEngine _engine;
+
+    public MessageRouter(RouterEngine engine)
+    {
+        _engine = engine;
+    }
+
+    public async Task<RouteResult> RouteAsync(InboundRequest request, IResponseSink sink, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        ConfigSnapshot snapshot = _engine.Snapshot;
+        RoutePlan plan;
+        try
+        {
+            plan = RouteResolver.Resolve(snapshot, request.Facts, request.Body.Span, request.PresetName);
+        }
+        catch (RoutingException e)
+        {
+            await WriteErrorAsync(sink, e.Error, request.RequestId, cancellationToken).ConfigureAwait(false);
+            Log(request, "route", null, -1, null, 0, e.Error.Status, "error", started, e.Error);
+            return new RouteResult { Status = e.Error.Status, Error = e.Error, LatencyMs = ElapsedMs(started) };
+        }
+
+        string routeSource = RoutePlan.SourceName(plan.Source);
+        _engine.Log.Write(new DecisionLogEntry
+        {
+            Time = _engine.Time.GetUtcNow(),
+            RequestId = request.RequestId,
+            Event = "route",
+            RouteSource = routeSource,
+            Provider = plan.Targets[0].Target.Provider,
+            Model = plan.Targets[0].Target.Model,
+            TierIndex = plan.Targets[0].TierIndex,
+            TierName = plan.Targets[0].TierName,
+        });
+
+        var skipped = new StringBuilder();
+        UpstreamFailure? lastFailure = null;
+        string? previousProvider = null;
+        int attempts = 0;
+
+        foreach (PlannedTarget target in plan.Targets)
+        {
+            string? skipReason = SkipReason(target, out DateTimeOffset? until);
+            if (skipReason is not null)
+            {
+                NoteSkip(skipped, target, skipReason, until);
+                Log(request, "attempt", target, 0, routeSource, 0, 0, "skipped:" + skipReason, started, null);
+                if (skipReason == "quota")
+                {
+                    _engine.Metrics.RecordQuotaSkip(target.Target.Provider, target.TierName);
+                }
+
+                continue;
+            }
+
+            ProviderRuntime provider = target.Provider!;
+            if (previousProvider is not null)
+            {
+                _engine.Metrics.RecordFallback(previousProvider, provider.Name);
+            }
+
+            previousProvider = provider.Name;
+            RetryPolicy policy = snapshot.Config.Router.RetryPolicyFor(Math.Max(target.TierIndex, 0), provider.Config.TierName);
+            for (int attempt = 0; attempt <= policy.MaxRetries; attempt++)
+            {
+                if (attempt > 0)
+                {
+                    _engine.Metrics.RecordRetry(provider.Name, target.TierName);
+                    TimeSpan delay = Backoff(policy, attempt, lastFailure?.RetryAfter);
+                    await Task.Delay(delay, _engine.Time, cancellationToken).ConfigureAwait(false);
+                }
+
+                attempts++;
+                long attemptStarted = Stopwatch.GetTimestamp();
+                _engine.Quota.RecordRequest(provider.Config);
+                AttemptResult result = await AttemptExecutor.ExecuteAsync(_engine, snapshot, plan, target, request, sink, cancellationToken).ConfigureAwait(false);
+                double attemptMs = ElapsedMs(attemptStarted);
+                _engine.Metrics.RecordLatency(provider.Name, target.TierName, attemptMs);
+
+                if (result.Outcome == AttemptOutcome.Succeeded)
+                {
+                    _engine.Health.RecordSuccess(target.Key);
+                    _engine.Metrics.RecordAttempt(provider.Name, target.TierName, "ok");
+                    LogAttempt(request, target, attempt, routeSource, 200, "ok", attemptMs, result.Summary, null);
+                    return new RouteResult
+                    {
+                        Succeeded = true,
+                        Status = 200,
+                        Provider = provider.Name,
+                        Model = target.Target.Model,
+                        TierName = target.TierName,
+                        TierIndex = target.TierIndex,
+                        Attempts = attempts,
+                        Summary = result.Summary,
+                        LatencyMs = ElapsedMs(started),
+                    };
+                }
+
+                if (result.Outcome == AttemptOutcome.ClientGone)
+                {
+                    _engine.Metrics.RecordAttempt(provider.Name, target.TierName, "client_gone");
+                    LogAttempt(request, target, attempt, routeSource, 499, "client_gone", attemptMs, result.Summary, null);
+                    return new RouteResult { Status = 499, Provider = provider.Name, Model = target.Target.Model, TierName = target.TierName, Attempts = attempts, LatencyMs = ElapsedMs(started) };
+                }
+
+                UpstreamFailure failure = result.Failure!;
+                lastFailure = failure;
+                _engine.Metrics.RecordFailure(provider.Name, target.TierName, failure.Error.Type);
+
+                if (result.Outcome == AttemptOutcome.FailedAfterStart)
+                {
+                    // Bytes already reached the client: the stream ended with an error event; no fallback is possible.
+                    _engine.Health.RecordFailure(target.Key, failure.Error.Message);
+                    _engine.Metrics.RecordAttempt(provider.Name, target.TierName, "error_mid_stream");
+                    LogAttempt(request, target, attempt, routeSource, failure.Error.Status, "error", attemptMs, result.Summary, failure.Error);
+                    return new RouteResult { Status = failure.Error.Status, Provider = provider.Name, Model = target.Target.Model, TierName = target.TierName, Attempts = attempts, Error = failure.Error, LatencyMs = ElapsedMs(started) };
+                }
+
+                if (failure.ClientFault)
+                {
+                    // The request itself is wrong: every tier would refuse it, so do not burn their quota.
+                    _engine.Metrics.RecordAttempt(provider.Name, target.TierName, "client_error");
+                    LogAttempt(request, target, attempt, routeSource, failure.Error.Status, "error", attemptMs, null, failure.Error);
+                    await WriteErrorAsync(sink, failure.Error, request.RequestId, cancellationToken).ConfigureAwait(false);
+                    return new RouteResult { Status = failure.Error.Status, Provider = provider.Name, Model = target.Target.Model, TierName = target.TierName, Attempts = attempts, Error = failure.Error, LatencyMs = ElapsedMs(started) };
+                }
+
+                _engine.Health.RecordFailure(target.Key, failure.Error.Message);
+                bool moveOn = ShouldLeaveTier(provider, target, failure, attempt, policy);
+                string outcome = moveOn ? "fallback" : "retry";
+                _engine.Metrics.RecordAttempt(provider.Name, target.TierName, outcome);
+                LogAttempt(request, target, attempt, routeSource, failure.Error.Status, outcome, attemptMs, null, failure.Error);
+                if (moveOn)
+                {
+                    NoteSkip(skipped, target, failure.Error.Type + ": " + failure.Error.Message, null);
+                    break;
+                }
+            }
+        }
+
+        AnthropicError final = FinalError(lastFailure, skipped);
+        await WriteErrorAsync(sink, final, request.RequestId, cancellationToken).ConfigureAwait(false);
+        Log(request, "result", null, -1, routeSource, attempts, final.Status, "error", started, final);
+        return new RouteResult { Status = final.Status, Attempts = attempts, Error = final, LatencyMs = ElapsedMs(started) };
+    }
+
+    private string? SkipReason(PlannedTarget target, out DateTimeOffset? until)
+    {
+        until = null;
+        if (target.Provider is null)
+        {
+            return "unknown_provider";
+        }
+
+        if (target.Provider.Config.KeyState == KeyState.KeyMissing)
+        {
+            return "key_missing";
+        }
+
+        TierAvailability availability = _engine.Health.Check(target.Key);
+        if (availability.State == TierAvailabilityState.CoolingDown)
+        {
+            until = availability.Until;
+            return "cooldown";
+        }
+
+        if (availability.State == TierAvailabilityState.CircuitOpen)
+        {
+            until = availability.Until;
+            return "circuit_open";
+        }
+
+        if (target.Provider.Config.Quota is not null && _engine.Quota.IsExhausted(target.Provider.Config, out DateTimeOffset quotaUntil))
+        {
+            until = quotaUntil;
+            return "quota";
+        }
+
+        return null;
+    }
+
+    /// <summary>Decides whether a failed attempt is retried on this tier or the request moves to the next tier.</summary>
+    private bool ShouldLeaveTier(ProviderRuntime provider, PlannedTarget target, UpstreamFailure failure, int attempt, RetryPolicy policy)
+    {
+        switch (failure.Kind)
+        {
+            case FailureKind.QuotaExceeded:
+                _engine.Quota.MarkExhausted(provider.Config, null);
+                _engine.Metrics.RecordRateLimited(provider.Name, target.TierName);
+                return true;
+            case FailureKind.RateLimited:
+                _engine.Metrics.RecordRateLimited(provider.Name, target.TierName);
+                if (failure.RetryAfter is TimeSpan retryAfter)
+                {
+                    _engine.Health.CoolDown(target.Key, retryAfter, "429 Retry-After");
+                    if (retryAfter > s_maxInlineRetryWait)
+                    {
+                        return true;
+                    }
+                }
+
+                break;
+            case FailureKind.Auth:
+                // A bad key does not heal by retrying.
+                return true;
+        }
+
+        return !failure.Retryable || attempt >= policy.MaxRetries;
+    }
+
+    private static TimeSpan Backoff(RetryPolicy policy, int attempt, TimeSpan? retryAfter)
+    {
+        if (retryAfter is TimeSpan wait && wait <= s_maxInlineRetryWait)
+        {
+            return wait;
+        }
+
+        double baseMs = policy.BaseBackoffMs * Math.Pow(policy.BackoffMultiplier, attempt - 1);
+
+        // Full jitter in [50%, 100%] keeps retries from many clients from arriving in lockstep.
+        double jittered = baseMs * (0.5 + (Random.Shared.NextDouble() * 0.5));
+        return TimeSpan.FromMilliseconds(Math.Min(jittered, 30_000));
+    }
+
+    private static void NoteSkip(StringBuilder skipped, PlannedTarget target, string reason, DateTimeOffset? until)
+    {
+        skipped.Append(skipped.Length == 0 ? "" : "; ").Append(target.Key).Append(" (").Append(reason);
+        if (until is DateTimeOffset u)
+        {
+            skipped.Append(" until ").Append(u.ToString("u", CultureInfo.InvariantCulture));
+        }
+
+        skipped.Append(')');
+    }
+
+    private static AnthropicError FinalError(UpstreamFailure? lastFailure, StringBuilder skipped)
+    {
+        if (lastFailure is not null)
+        {
+            return lastFailure.Error with { Message = lastFailure.Error.Message + " [all tiers tried: " + skipped + "]" };
+        }
+
+        return new AnthropicError(503, "overloaded_error",
+            "No tier could take the request: " + skipped + ". Check keys and quotas with Get-CcrTier and Test-CcrProvider.");
+    }
+
+    private static Task WriteErrorAsync(IResponseSink sink, AnthropicError error, string requestId, CancellationToken cancellationToken)
+    {
+        if (sink.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        error.WriteJson(buffer, requestId);
+        return sink.WriteCompleteAsync(error.Status, "application/json", buffer.WrittenMemory, cancellationToken).AsTask();
+    }
+
+    private void LogAttempt(InboundRequest request, PlannedTarget target, int attempt, string routeSource, int status, string outcome, double latencyMs, ResponseSummary? summary, AnthropicError? error)
+    {
+        _engine.Log.Write(new DecisionLogEntry
+        {
+            Time = _engine.Time.GetUtcNow(),
+            RequestId = request.RequestId,
+            Event = "attempt",
+            RouteSource = routeSource,
+            Provider = target.Target.Provider,
+            Model = target.Target.Model,
+            TierIndex = target.TierIndex,
+            TierName = target.TierName,
+            Attempt = attempt,
+            Status = status,
+            Outcome = outcome,
+            LatencyMs = Math.Round(latencyMs, 2),
+            InputTokens = summary?.InputTokens,
+            OutputTokens = summary?.OutputTokens,
+            ErrorType = error?.Type,
+            ErrorMessage = error?.Message,
+        });
+    }
+
+    private void Log(InboundRequest request, string evt, PlannedTarget? target, int tierIndex, string? routeSource, int attempt, int status, string outcome, long started, AnthropicError? error)
+    {
+        _engine.Log.Write(new DecisionLogEntry
+        {
+            Time = _engine.Time.GetUtcNow(),
+            RequestId = request.RequestId,
+            Event = evt,
+            RouteSource = routeSource,
+            Provider = target?.Target.Provider,
+            Model = target?.Target.Model,
+            TierIndex = target?.TierIndex ?? tierIndex,
+            TierName = target?.TierName,
+            Attempt = attempt,
+            Status = status == 0 ? null : status,
+            Outcome = outcome,
+            LatencyMs = Math.Round(ElapsedMs(started), 2),
+            ErrorType = error?.Type,
+            ErrorMessage = error?.Message,
+        });
+    }
+
+    private static double ElapsedMs(long started) => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+}

@@ -1,0 +1,42 @@
+using Ccr.Core.Protocol;
+
+namespace Ccr.Core.Routing;
+
+/// <summary>How one request ended, for logs, metrics and Invoke-CcrMessage.</summary>
+internal sealed class RouteResult
+{
+    public bool Succeeded { get; init; }
+
+    public int Status { get; init; }
+
+    public string? Provider { get; init; }
+
+    public string? Model { get; init; }
+
+    public string? TierName { get; init; }
+
+    public int TierIndex { get; init; } = -1;
+
+    public int Attempts { get; init; }
+
+    public ResponseSummary? Summary { get; init; }
+
+    public AnthropicError? Error { get; init; }
+
+    public double LatencyMs { get; init; }
+}
+
+/// <summary>A request as the router needs it: the raw body, what was read from it, and where it came in.</summary>
+internal sealed class InboundRequest
+{
+    public required ReadOnlyMemory<byte> Body { get; init; }
+
+    public required RequestFacts Facts { get; init; }
+
+    public string? PresetName { get; init; }
+
+    public required string RequestId { get; init; }
+
+    /// <summary>anthropic-version and anthropic-beta, passed on to Anthropic-protocol upstreams.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ForwardHeaders { get; init; } = Array.Empty<KeyValuePair<string, string>>();
+}

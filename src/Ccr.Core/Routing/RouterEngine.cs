@@ -1,0 +1,97 @@
+using Ccr.Core.Config;
+using Ccr.Core.Providers;
+using Ccr.Core.Telemetry;
+
+namespace Ccr.Core.Routing;
+
+/// <summary>Where an engine keeps its files and which clock it reads; tests point both at temp folders and fake time.</summary>
+internal sealed class RouterEngineOptions
+{
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Folder of the quota store; default ~/.claude-code-router/state.</summary>
+    public string? StateFolder { get; init; }
+
+    /// <summary>Folder of the decision log; default ~/.claude-code-router/logs.</summary>
+    public string? LogFolder { get; init; }
+}
+
+/// <summary>
+/// Everything needed to route a request, shared by the HTTP server and Invoke-CcrMessage: the
+/// current config snapshot, quota and health state, the upstream client, the log and the metrics.
+/// </summary>
+internal sealed class RouterEngine : IAsyncDisposable
+{
+    private volatile ConfigSnapshot _snapshot;
+
+    public RouterEngine(CcrConfig config, RouterEngineOptions? options = null)
+    {
+        options ??= new RouterEngineOptions();
+        Time = options.Time;
+        _snapshot = new ConfigSnapshot(config);
+        RegisterSecrets(config);
+        string stateFolder = options.StateFolder ?? ConfigPaths.StateFolder;
+        Directory.CreateDirectory(stateFolder);
+        Log = new DecisionLog(options.LogFolder ?? ConfigPaths.LogFolder, config.Log, config.LogLevel);
+        Quota = new QuotaTracker(Path.Combine(stateFolder, "quota.json"), Time) { Warning = message => Log.Warn(message) };
+        Health = new TierHealth(Time);
+        Metrics = new CcrMetrics();
+        Upstream = new UpstreamClient(config.ProxyUrl);
+        Router = new MessageRouter(this);
+    }
+
+    public TimeProvider Time { get; }
+
+    public ConfigSnapshot Snapshot => _snapshot;
+
+    public QuotaTracker Quota { get; }
+
+    public TierHealth Health { get; }
+
+    public DecisionLog Log { get; }
+
+    public CcrMetrics Metrics { get; }
+
+    public UpstreamClient Upstream { get; }
+
+    public MessageRouter Router { get; }
+
+    /// <summary>Swaps in a reloaded config; requests already running keep the snapshot they started with.</summary>
+    public void Apply(CcrConfig config)
+    {
+        RegisterSecrets(config);
+        _snapshot = new ConfigSnapshot(config);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Quota.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            Quota.Dispose();
+            Upstream.Dispose();
+            Metrics.Dispose();
+            await Log.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static void RegisterSecrets(CcrConfig config)
+    {
+        // Known before the first request so no log line or error can ever carry them.
+        if (!string.IsNullOrEmpty(config.ApiKey))
+        {
+            SecretRedactor.Register(config.ApiKey);
+        }
+
+        foreach (ProviderConfig provider in config.Providers)
+        {
+            if (!string.IsNullOrEmpty(provider.ApiKey))
+            {
+                SecretRedactor.Register(provider.ApiKey);
+            }
+        }
+    }
+}

@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Ccr.Core.Config;
+using Ccr.Core.Routing;
+
+namespace Ccr.Core.Server;
+
+/// <summary>How to start a proxy. Anything left null comes from the config file.</summary>
+public sealed class CcrProxyOptions
+{
+    /// <summary>The config file; null means CCR_CONFIG, then ~/.claude-code-router/config.json.</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>Overrides <c>PORT</c>; 0 picks a free port (tests).</summary>
+    public int? Port { get; init; }
+
+    /// <summary>Overrides <c>HOST</c>.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>Where quota state is kept; default ~/.claude-code-router/state.</summary>
+    public string? StateFolder { get; init; }
+
+    /// <summary>Where the decision log is written; default ~/.claude-code-router/logs.</summary>
+    public string? LogFolder { get; init; }
+
+    /// <summary>How /health and Get-CcrProxy describe the hosting: "session" or "detached".</summary>
+    public string Mode { get; init; } = "session";
+
+    /// <summary>The clock; tests pass a fake one.</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>Called with a message when a config reload is refused or the proxy has something to warn about.</summary>
+    public Action<string>? Warning { get; init; }
+}
+
+/// <summary>Why a proxy could not start.</summary>
+public enum ProxyStartFailure
+{
+    /// <summary>Another program holds the port.</summary>
+    PortInUse,
+
+    /// <summary>HOST is not loopback and no APIKEY is set.</summary>
+    NonLoopbackWithoutApiKey,
+
+    /// <summary>The config file is missing or invalid.</summary>
+    ConfigInvalid,
+}
+
+/// <summary>A proxy could not start; the message says what to do.</summary>
+public sealed class ProxyStartException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ProxyStartException(ProxyStartFailure failure, int port, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Failure = failure;
+        Port = port;
+    }
+
+    /// <summary>What went wrong.</summary>
+    public ProxyStartFailure Failure { get; }
+
+    /// <summary>The port that was asked for.</summary>
+    public int Port { get; }
+}
+
+/// <summary>
+/// A running Ccr proxy in this process: the HTTP server, the router engine and the config watcher.
+/// Every proxy started in a process is listed in <see cref="InProcess"/> so a second Start-CcrProxy
+/// can find and return it.
+/// </summary>
+public sealed class CcrProxy : IAsyncDisposable
+{
+    private static readonly object s_registryLock = new();
+    private static readonly List<CcrProxy> s_running = new();
+
+    private readonly ProxyServer _server;
+    private readonly ConfigWatcher? _watcher;
+    private int _stopped;
+
+    private CcrProxy(RouterEngine engine, ProxyServer server, ConfigWatcher? watcher, int port, string host, string? configPath, string mode, DateTimeOffset startedAt)
+    {
+        Engine = engine;
+        _server = server;
+        _watcher = watcher;
+        Port = port;
+        Host = host;
+        ConfigPath = configPath;
+        Mode = mode;
+        StartedAt = startedAt;
+        BaseUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{(IsLoopback(host) ? "127.0.0.1" : host)}:{port}/"));
+    }
+
+    /// <summary>The proxies running in this process.</summary>
+    public static IReadOnlyList<CcrProxy> InProcess
+    {
+        get
+        {
+            lock (s_registryLock)
+            {
+                return s_running.ToArray();
+            }
+        }
+    }
+
+    /// <summary>The port served.</summary>
+    public int Port { get; }
+
+    /// <summary>The bound host.</summary>
+    public string Host { get; }
+
+    /// <summary>The URL clients use (ANTHROPIC_BASE_URL).</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The config file, or null.</summary>
+    public string? ConfigPath { get; }
+
+    /// <summary>"session" or "detached".</summary>
+    public string Mode { get; }
+
+    /// <summary>When it started.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>This process.</summary>
+    public int ProcessId { get; } = Environment.ProcessId;
+
+    /// <summary>Requests answered so far.</summary>
+    public long RequestsServed => _server.RequestsServed;
+
+    /// <summary>Streams open right now.</summary>
+    public long ActiveStreams => Engine.Metrics.ActiveStreams;
+
+    /// <summary>True until <see cref="StopAsync"/>.</summary>
+    public bool IsRunning => Volatile.Read(ref _stopped) == 0;
+
+    /// <summary>The decision log file, or null when logging is off.</summary>
+    public string? LogFilePath => Engine.Log.CurrentFilePath;
+
+    internal RouterEngine Engine { get; }
+
+    /// <summary>Finds a proxy running in this process on <paramref name="port"/>.</summary>
+    public static CcrProxy? FindInProcess(int port)
+    {
+        lock (s_registryLock)
+        {
+            return s_running.Find(p => p.Port == port);
+        }
+    }
+
+    /// <summary>Loads the config, binds the port and starts serving; returns once the port is bound.</summary>
+    /// <exception cref="ProxyStartException">The config is invalid, the port is taken, or a non-loopback HOST has no APIKEY.</exception>
+    public static CcrProxy Start(CcrProxyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string configPath = ConfigPaths.Resolve(options.ConfigPath);
+        ConfigLoadResult loaded = ConfigLoader.Load(configPath);
+        if (!loaded.Success || loaded.Config is null)
+        {
+            int configPort = options.Port ?? CcrInfo.DefaultPort;
+            throw new ProxyStartException(ProxyStartFailure.ConfigInvalid, configPort,
+                "The config cannot be used:" + Environment.NewLine + string.Join(Environment.NewLine, loaded.Diagnostics),
+                new ConfigException(loaded.Diagnostics));
+        }
+
+        CcrConfig config = loaded.Config;
+        string host = options.Host ?? config.Host;
+        int requestedPort = options.Port ?? config.Port;
+        if (!IsLoopback(host) && string.IsNullOrEmpty(config.ApiKey))
+        {
+            throw new ProxyStartException(ProxyStartFailure.NonLoopbackWithoutApiKey, requestedPort, string.Create(CultureInfo.InvariantCulture,
+                $"HOST '{host}' would expose the proxy (and your provider keys' quota) to the network without authentication. Set APIKEY in {configPath} (clients then send it as x-api-key or Bearer), or use HOST 127.0.0.1."));
+        }
+
+        TimeProvider time = options.Time ?? TimeProvider.System;
+        var engine = new RouterEngine(config, new RouterEngineOptions
+        {
+            Time = time,
+            StateFolder = options.StateFolder,
+            LogFolder = options.LogFolder,
+        });
+
+        foreach (ConfigDiagnostic warning in loaded.Diagnostics)
+        {
+            engine.Log.Warn("config: " + warning);
+        }
+
+        ProxyServer? server = null;
+        int port = requestedPort;
+        for (int tries = 0; ; tries++)
+        {
+            port = requestedPort == 0 ? FreeLoopbackPort() : requestedPort;
+            DateTimeOffset startedAt = time.GetUtcNow();
+            server = new ProxyServer(engine, new ServerInfo(port, Environment.ProcessId, options.Mode, startedAt, configPath), Prefixes(host, port));
+            try
+            {
+                server.Start();
+                break;
+            }
+            catch (HttpListenerException e)
+            {
+                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                if (requestedPort == 0 && tries < 5)
+                {
+                    continue;
+                }
+
+                engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                throw new ProxyStartException(ProxyStartFailure.PortInUse, port, string.Create(CultureInfo.InvariantCulture,
+                    $"Port {port} is already in use by another program ({e.Message}). Pick another with Start-CcrProxy -Port <n> (and point ANTHROPIC_BASE_URL at it), or set PORT in {configPath}."), e);
+            }
+        }
+
+        ConfigWatcher? watcher = File.Exists(configPath) ? new ConfigWatcher(configPath, config) : null;
+        var proxy = new CcrProxy(engine, server, watcher, port, host, configPath, options.Mode, time.GetUtcNow());
+        if (watcher is not null)
+        {
+            watcher.Reloaded += proxy.OnReloaded;
+            watcher.ReloadFailed += diagnostics =>
+            {
+                string message = "config reload refused, keeping the last good config: " + string.Join("; ", diagnostics);
+                engine.Log.Warn(message);
+                options.Warning?.Invoke(message);
+            };
+        }
+
+        lock (s_registryLock)
+        {
+            s_running.Add(proxy);
+        }
+
+        engine.Log.Info(string.Create(CultureInfo.InvariantCulture, $"Ccr {CcrInfo.Version} listening on {proxy.BaseUrl} (pid {Environment.ProcessId}, config {configPath})"));
+        return proxy;
+    }
+
+    /// <summary>Stops taking requests, lets in-flight streams finish within <paramref name="drainTimeout"/>, then releases the port.</summary>
+    public async Task StopAsync(TimeSpan drainTimeout)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        lock (s_registryLock)
+        {
+            s_running.Remove(this);
+        }
+
+        _watcher?.Dispose();
+        await _server.StopAsync(drainTimeout).ConfigureAwait(false);
+        await _server.DisposeAsync().ConfigureAwait(false);
+        await Engine.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops at once (no drain).</summary>
+    public ValueTask DisposeAsync() => new(StopAsync(TimeSpan.FromSeconds(2)));
+
+    private void OnReloaded(CcrConfig config)
+    {
+        Engine.Apply(config);
+        _server.OnConfigApplied(config);
+        Engine.Log.Info("config reloaded from " + config.SourcePath);
+    }
+
+    internal static bool IsLoopback(string host) =>
+        host is "127.0.0.1" or "localhost" or "::1" or "[::1]" ||
+        (IPAddress.TryParse(host, out IPAddress? address) && IPAddress.IsLoopback(address));
+
+    private static List<string> Prefixes(string host, int port)
+    {
+        string p = port.ToString(CultureInfo.InvariantCulture);
+        if (IsLoopback(host))
+        {
+            // Both names, so clients using either reach us; neither needs admin rights on Windows.
+            return new List<string> { "http://127.0.0.1:" + p + "/", "http://localhost:" + p + "/" };
+        }
+
+        return new List<string> { host is "0.0.0.0" or "*" or "+" ? "http://+:" + p + "/" : "http://" + host + ":" + p + "/" };
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+}

@@ -1,0 +1,70 @@
+using Ccr.Core.Server;
+
+namespace Ccr.PowerShell.Model;
+
+/// <summary>A running Ccr proxy, in this session or another process, as Get-CcrProxy and Start-CcrProxy -PassThru show it.</summary>
+public sealed class ProxyInfo
+{
+    /// <summary>The port served.</summary>
+    public int Port { get; init; }
+
+    /// <summary>The process that serves it.</summary>
+    public int ProcessId { get; init; }
+
+    /// <summary>"session" (inside a PowerShell session) or "detached" (its own process).</summary>
+    public string Mode { get; init; } = "";
+
+    /// <summary>True when the proxy runs in this PowerShell process.</summary>
+    public bool InThisSession { get; init; }
+
+    /// <summary>What ANTHROPIC_BASE_URL should be.</summary>
+    public string BaseUrl { get; init; } = "";
+
+    /// <summary>When it started.</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>How long it has run.</summary>
+    public TimeSpan Uptime { get; init; }
+
+    /// <summary>The config file it serves.</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>Requests answered.</summary>
+    public long RequestsServed { get; init; }
+
+    /// <summary>Streams open right now.</summary>
+    public long ActiveStreams { get; init; }
+
+    /// <summary>The Ccr version serving.</summary>
+    public string Version { get; init; } = "";
+
+    internal static ProxyInfo From(CcrProxy proxy) => new()
+    {
+        Port = proxy.Port,
+        ProcessId = proxy.ProcessId,
+        Mode = proxy.Mode,
+        InThisSession = true,
+        BaseUrl = proxy.BaseUrl.ToString().TrimEnd('/'),
+        StartedAt = proxy.StartedAt,
+        Uptime = DateTimeOffset.UtcNow - proxy.StartedAt,
+        ConfigPath = proxy.ConfigPath,
+        RequestsServed = proxy.RequestsServed,
+        ActiveStreams = proxy.ActiveStreams,
+        Version = Ccr.Core.CcrInfo.Version,
+    };
+
+    internal static ProxyInfo From(ProxyHealth health) => new()
+    {
+        Port = health.Port,
+        ProcessId = health.ProcessId,
+        Mode = health.Mode ?? "detached",
+        InThisSession = health.ProcessId == Environment.ProcessId,
+        BaseUrl = "http://127.0.0.1:" + health.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        StartedAt = health.StartedAt,
+        Uptime = TimeSpan.FromSeconds(health.UptimeSeconds),
+        ConfigPath = health.ConfigPath,
+        RequestsServed = health.RequestsServed,
+        ActiveStreams = health.ActiveStreams,
+        Version = health.Version ?? "",
+    };
+}

@@ -21,8 +21,8 @@ internal sealed record ToolUseBlock([property: JsonPropertyName("id")] string Id
 internal sealed record MessageUsage(
     [property: JsonPropertyName("input_tokens")] int InputTokens,
     [property: JsonPropertyName("output_tokens")] int OutputTokens,
-    [property: JsonPropertyName("cache_creation_input_tokens")] int? CacheCreationInputTokens,
-    [property: JsonPropertyName("cache_read_input_tokens")] int? CacheReadInputTokens);
+    [property: JsonPropertyName("cache_creation_input_tokens")] int? CacheCreationInputTokens = null,
+    [property: JsonPropertyName("cache_read_input_tokens")] int? CacheReadInputTokens = null);
 
 internal sealed record MessageResponse(
     [property: JsonPropertyName("id")] string Id,
@@ -72,9 +72,9 @@ internal sealed record MessageDelta([property: JsonPropertyName("stop_reason")] 
 
 internal sealed record DeltaUsage(
     [property: JsonPropertyName("output_tokens")] int OutputTokens,
-    [property: JsonPropertyName("input_tokens")] int? InputTokens,
-    [property: JsonPropertyName("cache_creation_input_tokens")] int? CacheCreationInputTokens,
-    [property: JsonPropertyName("cache_read_input_tokens")] int? CacheReadInputTokens);
+    [property: JsonPropertyName("input_tokens")] int? InputTokens = null,
+    [property: JsonPropertyName("cache_creation_input_tokens")] int? CacheCreationInputTokens = null,
+    [property: JsonPropertyName("cache_read_input_tokens")] int? CacheReadInputTokens = null);
 
 internal sealed record MessageDeltaEvent([property: JsonPropertyName("delta")] MessageDelta Delta, [property: JsonPropertyName("usage")] DeltaUsage Usage) : StreamEvent;
 

@@ -22,6 +22,7 @@ internal sealed class AnthropicToChatCompletionStream
     private string? _id;
     private string _model;
     private bool _started;
+    private bool _finished;
     private bool _done;
     private AnthropicUsage _usage = AnthropicUsage.Unknown;
 
@@ -138,6 +139,12 @@ internal sealed class AnthropicToChatCompletionStream
         else if (Json.Is(e.Type, "message_stop"u8))
         {
             EnsureStarted(output);
+            if (!_finished)
+            {
+                // OpenAI clients wait for a finish_reason; an upstream that gave no stop_reason ended normally.
+                WriteFinish(output, "stop");
+            }
+
             if (_request.IncludeUsage)
             {
                 WriteUsageChunk(output);
@@ -230,6 +237,7 @@ internal sealed class AnthropicToChatCompletionStream
 
     private void WriteFinish(IBufferWriter<byte> output, string finishReason)
     {
+        _finished = true;
         Utf8JsonWriter writer = BeginChunk(output);
         EndChunk(output, writer, finishReason);
     }

@@ -141,6 +141,17 @@ public class AnthropicToChatCompletionStreamTests
     }
 
     [Fact]
+    public void MessageStopWithoutStopReason_StillSendsFinishReason()
+    {
+        string sse = Sse(
+            """{"type":"message_start","message":{"id":"msg_01abc","model":"m-up","usage":{"input_tokens":1}}}""",
+            """{"type":"message_stop"}""");
+        Assert.Equal(
+            Chunk("{\"role\":\"assistant\",\"content\":\"\"}") + Chunk("{}", "\"stop\"") + "data: [DONE]\n\n",
+            Translate(sse, includeUsage: false));
+    }
+
+    [Fact]
     public void MalformedEventData_EndsWithError()
     {
         string chat = Translate("event: message_start\ndata: {not json\n\n");

@@ -10,6 +10,10 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('Ccr.format.ps1xml')
     CmdletsToExport      = @(
+        'Get-CcrTier'
+        'Get-CcrPreset'
+        'Set-CcrPreset'
+        'Remove-CcrPreset'
         'Start-CcrProxy'
         'Stop-CcrProxy'
     )

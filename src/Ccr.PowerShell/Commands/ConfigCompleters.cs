@@ -1,0 +1,117 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using Ccr.Core.Config;
+
+namespace Ccr.PowerShell.Commands;
+
+/// <summary>Completes preset names from the config named by <c>-ConfigPath</c> (or the default one).</summary>
+public sealed class PresetNameCompleter : IArgumentCompleter
+{
+    /// <summary>Returns the preset names that start with what was typed.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        CcrConfig? config = CompletionConfig.Load(fakeBoundParameters);
+        if (config is null)
+        {
+            yield break;
+        }
+
+        string typed = CompletionConfig.Unquote(wordToComplete);
+        foreach (PresetConfig preset in config.Presets.Values)
+        {
+            if (preset.Name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
+            {
+                yield return new CompletionResult(CompletionConfig.Quote(preset.Name), preset.Name, CompletionResultType.ParameterValue, preset.Route.ToString());
+            }
+        }
+    }
+}
+
+/// <summary>Completes <c>provider,model</c> routes from the providers and models in the config.</summary>
+public sealed class RouteCompleter : IArgumentCompleter
+{
+    /// <summary>Returns the quoted routes that start with what was typed.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        CcrConfig? config = CompletionConfig.Load(fakeBoundParameters);
+        if (config is null)
+        {
+            yield break;
+        }
+
+        string typed = CompletionConfig.Unquote(wordToComplete);
+        foreach (ProviderConfig provider in config.Providers)
+        {
+            foreach (string model in provider.Models)
+            {
+                string route = provider.Name + "," + model;
+                if (route.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
+                {
+                    // Quoted: unquoted a,b is an array in PowerShell.
+                    yield return new CompletionResult("'" + route + "'", route, CompletionResultType.ParameterValue, $"{model} on {provider.Name} ({provider.Protocol})");
+                }
+            }
+        }
+    }
+}
+
+internal static class CompletionConfig
+{
+    public static CcrConfig? Load(IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            string? explicitPath = fakeBoundParameters[nameof(CcrConfigCmdlet.ConfigPath)] as string;
+            string path = ConfigPaths.Resolve(explicitPath);
+            return File.Exists(path) ? ConfigLoader.Load(path).Config : null;
+        }
+#pragma warning disable CA1031 // Completion must never throw into the user's typing.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    public static string Unquote(string word) => word.Trim('\'', '"');
+
+    public static string Quote(string name)
+    {
+        foreach (char c in name)
+        {
+            if (!(char.IsLetterOrDigit(c) || c is '_' or '-' or '.'))
+            {
+                return "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'";
+            }
+        }
+
+        return name;
+    }
+}
+
+/// <summary>
+/// Lets <c>-Route qwen,qwen3-coder-plus</c> work unquoted: PowerShell reads that as a two-element array,
+/// which this joins back into the <c>provider,model</c> string.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class RouteTransformationAttribute : ArgumentTransformationAttribute
+{
+    /// <summary>Joins an array of parts with commas; passes anything else through.</summary>
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        object value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+        if (value is IList list && value is not string)
+        {
+            var parts = new List<string>(list.Count);
+            foreach (object? item in list)
+            {
+                parts.Add((item is PSObject p ? p.BaseObject : item)?.ToString() ?? "");
+            }
+
+            return string.Join(",", parts);
+        }
+
+        return inputData;
+    }
+}

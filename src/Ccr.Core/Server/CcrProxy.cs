@@ -78,10 +78,15 @@ public sealed class CcrProxy : IAsyncDisposable
 
     private readonly ProxyServer _server;
     private readonly ConfigWatcher? _watcher;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _stateFolder;
+    private readonly string _controlToken;
     private int _stopped;
 
-    private CcrProxy(RouterEngine engine, ProxyServer server, ConfigWatcher? watcher, int port, string host, string? configPath, string mode, DateTimeOffset startedAt)
+    private CcrProxy(RouterEngine engine, ProxyServer server, ConfigWatcher? watcher, int port, string host, string? configPath, string mode, DateTimeOffset startedAt, string stateFolder, string controlToken)
     {
+        _stateFolder = stateFolder;
+        _controlToken = controlToken;
         Engine = engine;
         _server = server;
         _watcher = watcher;
@@ -138,7 +143,33 @@ public sealed class CcrProxy : IAsyncDisposable
     /// <summary>The decision log file, or null when logging is off.</summary>
     public string? LogFilePath => Engine.Log.CurrentFilePath;
 
+    /// <summary>Completes when the proxy has stopped (by <see cref="StopAsync"/> or a shutdown request from another session).</summary>
+    public Task Completion => _completion.Task;
+
     internal RouterEngine Engine { get; }
+
+    /// <summary>Asks a Ccr proxy of this user, in any process, to stop; true when it accepted.</summary>
+    public static async Task<bool> RequestStopAsync(int port, string? stateFolder, CancellationToken cancellationToken)
+    {
+        string? token = ControlFile.ReadToken(stateFolder ?? ConfigPaths.StateFolder, port);
+        if (token is null)
+        {
+            return false;
+        }
+
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/ccr/shutdown")));
+        request.Headers.Add("x-ccr-control-token", token);
+        try
+        {
+            using HttpResponseMessage response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return response.StatusCode == HttpStatusCode.Accepted;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Finds a proxy running in this process on <paramref name="port"/>.</summary>
     public static CcrProxy? FindInProcess(int port)
@@ -190,13 +221,17 @@ public sealed class CcrProxy : IAsyncDisposable
             engine.Log.Warn("config: " + warning);
         }
 
+        string stateFolder = options.StateFolder ?? ConfigPaths.StateFolder;
+        string controlToken = ControlFile.NewToken();
+        CcrProxy? started = null;
+        var control = new ServerControl(controlToken, () => started?.StopAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult());
         ProxyServer? server = null;
         int port = requestedPort;
         for (int tries = 0; ; tries++)
         {
             port = requestedPort == 0 ? FreeLoopbackPort() : requestedPort;
             DateTimeOffset startedAt = time.GetUtcNow();
-            server = new ProxyServer(engine, new ServerInfo(port, Environment.ProcessId, options.Mode, startedAt, configPath), Prefixes(host, port));
+            server = new ProxyServer(engine, new ServerInfo(port, Environment.ProcessId, options.Mode, startedAt, configPath), control, Prefixes(host, port));
             try
             {
                 server.Start();
@@ -217,7 +252,9 @@ public sealed class CcrProxy : IAsyncDisposable
             }
         }
 
-        var proxy = new CcrProxy(engine, server, watcher, port, host, configPath, options.Mode, time.GetUtcNow());
+        var proxy = new CcrProxy(engine, server, watcher, port, host, configPath, options.Mode, time.GetUtcNow(), stateFolder, controlToken);
+        started = proxy;
+        ControlFile.Write(stateFolder, port, controlToken);
         watcher.Reloaded += (_, reloaded) => proxy.OnReloaded(reloaded);
         watcher.ReloadFailed += (_, diagnostics) =>
         {
@@ -248,10 +285,18 @@ public sealed class CcrProxy : IAsyncDisposable
             s_running.Remove(this);
         }
 
-        _watcher?.Dispose();
-        await _server.StopAsync(drainTimeout).ConfigureAwait(false);
-        await _server.DisposeAsync().ConfigureAwait(false);
-        await Engine.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            _watcher?.Dispose();
+            await _server.StopAsync(drainTimeout).ConfigureAwait(false);
+            await _server.DisposeAsync().ConfigureAwait(false);
+            await Engine.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            ControlFile.Delete(_stateFolder, Port, _controlToken);
+            _completion.TrySetResult();
+        }
     }
 
     /// <summary>Stops at once (no drain).</summary>

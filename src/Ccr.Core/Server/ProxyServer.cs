@@ -6,6 +6,7 @@ using System.Text.Json;
 using Ccr.Core.Buffers;
 using Ccr.Core.Config;
 using Ccr.Core.Protocol;
+using Ccr.Core.Protocol.Inbound;
 using Ccr.Core.Routing;
 
 namespace Ccr.Core.Server;
@@ -27,14 +28,16 @@ internal sealed class ProxyServer : IAsyncDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly List<Task> _acceptLoops = new();
     private readonly ServerInfo _info;
+    private readonly ServerControl _control;
     private ClientAuth _auth;
     private int _inFlight;
     private long _requestsServed;
 
-    public ProxyServer(RouterEngine engine, ServerInfo info, IReadOnlyList<string> prefixes)
+    public ProxyServer(RouterEngine engine, ServerInfo info, ServerControl control, IReadOnlyList<string> prefixes)
     {
         _engine = engine;
         _info = info;
+        _control = control;
         _auth = new ClientAuth(engine.Snapshot.Config.ApiKey);
         _listener = new HttpListener { IgnoreWriteExceptions = true };
         foreach (string prefix in prefixes)
@@ -195,7 +198,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         if (!TryParseRoute(path, request.RawUrl, out string route, out string? presetName))
         {
             return ("other", await ErrorAsync(response, 404, "not_found_error",
-                "No endpoint at " + Truncate(path, 200) + ". Ccr serves POST /v1/messages, /v1/messages/count_tokens, /preset/{name}/v1/messages, GET /health, /v1/models, /metrics.", requestId).ConfigureAwait(false));
+                "No endpoint at " + Truncate(path, 200) + ". Ccr serves POST /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses, /preset/{name}/v1/..., GET /health, /v1/models, /metrics.", requestId).ConfigureAwait(false));
         }
 
         bool isGet = request.HttpMethod == "GET";
@@ -208,10 +211,18 @@ internal sealed class ProxyServer : IAsyncDisposable
                 return ("metrics", await WriteTextAsync(response, "text/plain; version=0.0.4; charset=utf-8", _engine.Metrics.RenderPrometheus()).ConfigureAwait(false));
             case "messages" when isPost:
                 return ("messages", await HandleMessagesAsync(context, requestId, presetName).ConfigureAwait(false));
+            case "chat" when isPost:
+                return ("chat_completions", await HandleOpenAIAsync(context, requestId, presetName, responses: false).ConfigureAwait(false));
+            case "responses" when isPost:
+                return ("responses", await HandleOpenAIAsync(context, requestId, presetName, responses: true).ConfigureAwait(false));
+            case "tiers" when isGet:
+                return ("tiers", await WriteJsonAsync(response, 200, writer => TierStatusReport.Write(writer, TierStatusReport.Build(_engine))).ConfigureAwait(false));
+            case "shutdown" when isPost:
+                return ("shutdown", await HandleShutdownAsync(context, requestId).ConfigureAwait(false));
             case "count_tokens" when isPost:
                 return ("count_tokens", await HandleCountTokensAsync(context, requestId, presetName).ConfigureAwait(false));
             default:
-                response.Headers["Allow"] = route is "models" or "metrics" ? "GET" : "POST";
+                response.Headers["Allow"] = route is "models" or "metrics" or "tiers" ? "GET" : "POST";
                 return ("other", await ErrorAsync(response, 405, "invalid_request_error",
                     request.HttpMethod + " is not allowed on " + Truncate(path, 200) + "; use " + response.Headers["Allow"] + ".", requestId).ConfigureAwait(false));
         }
@@ -235,6 +246,65 @@ internal sealed class ProxyServer : IAsyncDisposable
             return await ErrorAsync(context.Response, e.Error.Status, e.Error.Type, e.Error.Message, requestId).ConfigureAwait(false);
         }
 
+        RouteResult result = await RouteAsync(context, requestId, presetName, body.WrittenMemory, facts, new HttpListenerSink(context.Response)).ConfigureAwait(false);
+        return result.Status;
+    }
+
+    /// <summary>
+    /// OpenAI Chat Completions and Responses clients: the request becomes an Anthropic Messages request,
+    /// goes through the same router, and the answer is translated back on its way out.
+    /// </summary>
+    private async Task<int> HandleOpenAIAsync(HttpListenerContext context, string requestId, string? presetName, bool responses)
+    {
+        using PooledBufferWriter? body = await ReadBodyAsync(context, requestId).ConfigureAwait(false);
+        if (body is null)
+        {
+            return context.Response.StatusCode;
+        }
+
+        using var anthropic = new PooledBufferWriter(body.WrittenCount + 1024);
+        var inner = new HttpListenerSink(context.Response);
+        TranslatingSink sink;
+        RequestFacts facts;
+        try
+        {
+            if (responses)
+            {
+                ResponsesRequestInfo info = ResponsesRequestTranslator.ToAnthropic(body.WrittenSpan, anthropic);
+                if (info.DroppedTools.Count > 0)
+                {
+                    _engine.Log.Info("responses request: hosted tools not supported upstream were dropped: " + string.Join(", ", info.DroppedTools), requestId);
+                }
+
+                sink = new ResponsesSink(inner, info, _engine.Time);
+            }
+            else
+            {
+                sink = new OpenAIChatSink(inner, ChatCompletionsRequestTranslator.ToAnthropic(body.WrittenSpan, anthropic), _engine.Time);
+            }
+
+            facts = RequestFacts.Read(anthropic.WrittenSpan);
+        }
+        catch (InboundRequestException e)
+        {
+            var error = new ArrayBufferWriter<byte>(256);
+            OpenAIErrorWriter.Write(e, error);
+            return await WriteBytesAsync(context.Response, e.Status, error.WrittenMemory).ConfigureAwait(false);
+        }
+        catch (AnthropicRequestException e)
+        {
+            var error = new ArrayBufferWriter<byte>(256);
+            OpenAIErrorWriter.Write(e.Error, error);
+            return await WriteBytesAsync(context.Response, e.Error.Status, error.WrittenMemory).ConfigureAwait(false);
+        }
+
+        RouteResult result = await RouteAsync(context, requestId, presetName, anthropic.WrittenMemory, facts, sink).ConfigureAwait(false);
+        await sink.CompleteAsync(_abort.Token).ConfigureAwait(false);
+        return result.Status;
+    }
+
+    private Task<RouteResult> RouteAsync(HttpListenerContext context, string requestId, string? presetName, ReadOnlyMemory<byte> body, RequestFacts facts, IResponseSink sink)
+    {
         var forward = new List<KeyValuePair<string, string>>(2);
         foreach (string name in s_forwardedHeaders)
         {
@@ -247,16 +317,33 @@ internal sealed class ProxyServer : IAsyncDisposable
 
         var inbound = new InboundRequest
         {
-            Body = body.WrittenMemory,
+            Body = body,
             Facts = facts,
             PresetName = presetName,
             RequestId = requestId,
             ForwardHeaders = forward,
         };
+        return _engine.Router.RouteAsync(inbound, sink, _abort.Token);
+    }
 
-        var sink = new HttpListenerSink(context.Response);
-        RouteResult result = await _engine.Router.RouteAsync(inbound, sink, _abort.Token).ConfigureAwait(false);
-        return result.Status;
+    private async Task<int> HandleShutdownAsync(HttpListenerContext context, string requestId)
+    {
+        if (!_control.Authorizes(context.Request.Headers["x-ccr-control-token"]))
+        {
+            return await ErrorAsync(context.Response, 403, "permission_error",
+                "Stopping this proxy needs its control token, which only the user who started it can read (Stop-CcrProxy sends it).", requestId).ConfigureAwait(false);
+        }
+
+        int status = await WriteJsonAsync(context.Response, 202, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("status", "stopping");
+            writer.WriteEndObject();
+        }).ConfigureAwait(false);
+
+        // After this response is out: stopping waits for in-flight requests, this one included.
+        _ = Task.Run(_control.RequestShutdown);
+        return status;
     }
 
     private async Task<int> HandleCountTokensAsync(HttpListenerContext context, string requestId, string? presetName)
@@ -366,8 +453,12 @@ internal sealed class ProxyServer : IAsyncDisposable
         {
             "/v1/messages" => "messages",
             "/v1/messages/count_tokens" => "count_tokens",
+            "/v1/chat/completions" => "chat",
+            "/v1/responses" => "responses",
             "/v1/models" when presetName is null => "models",
             "/metrics" when presetName is null => "metrics",
+            "/ccr/tiers" when presetName is null => "tiers",
+            "/ccr/shutdown" when presetName is null => "shutdown",
             _ => "",
         };
         return route.Length > 0;
@@ -478,6 +569,15 @@ internal sealed class ProxyServer : IAsyncDisposable
         return status;
     }
 
+    private static async Task<int> WriteBytesAsync(HttpListenerResponse response, int status, ReadOnlyMemory<byte> json)
+    {
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.ContentLength64 = json.Length;
+        await response.OutputStream.WriteAsync(json).ConfigureAwait(false);
+        return status;
+    }
+
     private static async Task<int> WriteTextAsync(HttpListenerResponse response, string contentType, string text)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(text);
@@ -514,6 +614,22 @@ internal sealed class ProxyServer : IAsyncDisposable
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
     private static string NewRequestId() => "req_ccr_" + Guid.NewGuid().ToString("N");
+}
+
+/// <summary>The control channel: the token that authorizes /ccr/shutdown and what to do when it is called.</summary>
+internal sealed class ServerControl
+{
+    private readonly ClientAuth _token;
+
+    public ServerControl(string token, Action requestShutdown)
+    {
+        _token = new ClientAuth(token);
+        RequestShutdown = requestShutdown;
+    }
+
+    public Action RequestShutdown { get; }
+
+    public bool Authorizes(string? presented) => presented is not null && _token.IsAuthorized(presented, null);
 }
 
 /// <summary>What /health reports about the proxy, fixed at start.</summary>

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Ccr.Core.Server;
+
+/// <summary>
+/// The capability to stop a proxy from another session: a random token the proxy writes to a file
+/// only its user can read, and demands on <c>POST /ccr/shutdown</c>. Liveness is never read from
+/// this file (the port is asked); it only proves the caller is the same user.
+/// </summary>
+internal static class ControlFile
+{
+    public static string PathFor(string stateFolder, int port) =>
+        Path.Combine(stateFolder, "proxy-" + port.ToString(CultureInfo.InvariantCulture) + ".control");
+
+    public static string NewToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    public static void Write(string stateFolder, int port, string token)
+    {
+        Directory.CreateDirectory(stateFolder);
+        string path = PathFor(stateFolder, port);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(path, options))
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("pid", Environment.ProcessId);
+            writer.WriteNumber("port", port);
+            writer.WriteString("token", token);
+            writer.WriteEndObject();
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            // UnixCreateMode applies only to new files; an old file left by a crash keeps its mode otherwise.
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    public static string? ReadToken(string stateFolder, int port)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(PathFor(stateFolder, port)));
+            return document.RootElement.TryGetProperty("token", out JsonElement token) ? token.GetString() : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static void Delete(string stateFolder, int port, string token)
+    {
+        // Only our own file: a newer proxy on the same port may have replaced it.
+        if (ReadToken(stateFolder, port) == token)
+        {
+            try
+            {
+                File.Delete(PathFor(stateFolder, port));
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}

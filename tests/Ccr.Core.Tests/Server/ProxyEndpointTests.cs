@@ -1,0 +1,120 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Ccr.Core.Server;
+using FakeUpstream;
+
+namespace Ccr.Core.Tests.Server;
+
+/// <summary>The OpenAI-format inbound endpoints and the control endpoints, over real HTTP.</summary>
+public class ProxyEndpointTests
+{
+    [Fact]
+    public async Task ChatCompletions_IsRoutedAndAnsweredInOpenAIShape()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig, u => u.Script("qwen3-coder-plus", FakeReply.Text("chat answer")));
+
+        (HttpResponseMessage response, JsonNode body) = await f.PostJsonAsync("/v1/chat/completions",
+            """{"model":"qwen,qwen3-coder-plus","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"Hello"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("chat.completion", (string?)body["object"]);
+        Assert.Equal("chat answer", (string?)body["choices"]![0]!["message"]!["content"]);
+        Assert.Equal("stop", (string?)body["choices"]![0]!["finish_reason"]);
+        JsonNode sent = JsonNode.Parse(Assert.Single(f.Upstream.Requests).Body)!;
+        Assert.Equal("qwen3-coder-plus", (string?)sent["model"]);
+    }
+
+    [Fact]
+    public async Task ChatCompletionsStream_EndsWithDone()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig, u => u.Script("qwen3-coder-plus", FakeReply.Stream(5, TimeSpan.Zero, "tok ")));
+
+        using HttpResponseMessage response = await f.PostAsync("/v1/chat/completions",
+            """{"model":"qwen,qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"Hello"}]}""");
+        string text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("chat.completion.chunk", text, StringComparison.Ordinal);
+        Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Responses_IsRoutedAndAnsweredInResponsesShape_StreamingToo()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig, u => u.Script("qwen3-coder-plus", FakeReply.Text("responses answer")));
+
+        (HttpResponseMessage response, JsonNode body) = await f.PostJsonAsync("/v1/responses",
+            """{"model":"qwen,qwen3-coder-plus","input":"Hello","instructions":"be brief"}""");
+        using HttpResponseMessage streamed = await f.PostAsync("/v1/responses",
+            """{"model":"qwen,qwen3-coder-plus","input":"Hello","stream":true}""");
+        string events = await streamed.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("response", (string?)body["object"]);
+        Assert.Equal("completed", (string?)body["status"]);
+        Assert.Contains("responses answer", body.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("event: response.created", events, StringComparison.Ordinal);
+        Assert.Contains("event: response.completed", events, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResponsesStream_FailingEveryTier_EndsInAnOpenAIError()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig, u => u.ScriptDefault(FakeReply.InvalidApiKey()));
+
+        (HttpResponseMessage response, JsonNode body) = await f.PostJsonAsync("/v1/chat/completions",
+            """{"model":"qwen,qwen3-coder-plus","messages":[{"role":"user","content":"Hello"}]}""");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.NotNull(body["error"]!["message"]);
+        Assert.DoesNotContain("sk-sp-test-key-qwen-1234", body.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadChatRequest_IsAnOpenAIShaped400()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig);
+
+        (HttpResponseMessage response, JsonNode body) = await f.PostJsonAsync("/v1/chat/completions", """{"model":"qwen,qwen3-coder-plus","messages":"not a list"}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_request_error", (string?)body["error"]!["type"]);
+        Assert.Empty(f.Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task TiersEndpoint_ReportsLiveStateAfterACooldown()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig, u =>
+        {
+            u.Script("qwen3-coder-plus", FakeReply.RateLimited(retryAfterSeconds: 120));
+            u.Script("backup-model", FakeReply.Text("backup"));
+        });
+        await f.PostJsonAsync("/v1/messages", """{"model":"qwen,qwen3-coder-plus","max_tokens":5,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        JsonNode tiers = JsonNode.Parse(await f.Client.GetStringAsync("/ccr/tiers"))!;
+
+        JsonNode qwen = tiers["tiers"]![0]!;
+        Assert.Equal("qwen", (string?)qwen["provider"]);
+        Assert.Equal("CoolingDown", (string?)qwen["state"]);
+        Assert.Equal("ccr-qwen", (string?)qwen["tier_name"]);
+        Assert.True((long)qwen["failures"]! >= 1);
+        Assert.Equal("Ready", (string?)tiers["tiers"]![1]!["state"]);
+    }
+
+    [Fact]
+    public async Task Shutdown_NeedsTheControlToken_AndStopsTheProxy()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig);
+        using HttpResponseMessage forged = await f.Client.PostAsync("/ccr/shutdown", new StringContent(""));
+
+        bool accepted = await CcrProxy.RequestStopAsync(f.Proxy.Port, Path.Combine(f.Folder, "state"), CancellationToken.None);
+        await f.Proxy.Completion.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        Assert.True(accepted);
+        Assert.False(f.Proxy.IsRunning);
+        Assert.Null(await ProxyProbe.GetHealthAsync(f.Proxy.Port, TimeSpan.FromSeconds(2)));
+        Assert.False(File.Exists(Path.Combine(f.Folder, "state", "proxy-" + f.Proxy.Port + ".control")));
+    }
+}

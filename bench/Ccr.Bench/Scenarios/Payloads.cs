@@ -28,7 +28,7 @@ internal static class Payloads
     public static string CountTokens(int approximateTokens) => Json(new Dictionary<string, object>
     {
         ["model"] = Model,
-        ["messages"] = new[] { Msg("user", BuildProse(approximateTokens * 4)) },
+        ["messages"] = new[] { Msg("user", BuildProse(approximateTokens * 22 / 5)) },
     });
 
     private static Dictionary<string, string> Msg(string role, string content) => new() { ["role"] = role, ["content"] = content };

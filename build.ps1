@@ -52,10 +52,11 @@ function Get-NuGetPackagesFolder {
 
 function Convert-HelpMarkdownToMaml {
     # platyPS is not served here, so docs/help/<Cmdlet>.md is turned into MAML by this small reader.
-    param([string] $HelpFolder, [string] $Destination)
+    param([string] $HelpFolder, [string] $Destination, [string] $ModulePath)
     . (Join-Path $root 'build/HelpMaml.ps1')
     $files = Get-ChildItem -Path $HelpFolder -Filter '*-*.md' -File | Sort-Object Name
-    $xml = ConvertTo-CcrMaml -Files $files
+    # The laid-out module supplies syntax and parameter facts; Get-Help does not merge them itself.
+    $xml = ConvertTo-CcrMaml -Files $files -ModulePath $ModulePath
     New-Item -ItemType Directory -Force -Path (Split-Path $Destination) | Out-Null
     [IO.File]::WriteAllText($Destination, $xml, [Text.UTF8Encoding]::new($false))
 }
@@ -79,7 +80,7 @@ function Invoke-Build {
     New-Item -ItemType Directory -Force -Path $helpOut | Out-Null
     $helpSrc = Join-Path $root 'docs/help'
     if (Get-ChildItem -Path $helpSrc -Filter '*-*.md' -ErrorAction SilentlyContinue) {
-        Convert-HelpMarkdownToMaml -HelpFolder $helpSrc -Destination (Join-Path $helpOut 'Ccr.PowerShell.dll-Help.xml')
+        Convert-HelpMarkdownToMaml -HelpFolder $helpSrc -Destination (Join-Path $helpOut 'Ccr.PowerShell.dll-Help.xml') -ModulePath (Join-Path $moduleOut 'Ccr.psd1')
     }
     $about = Join-Path $helpSrc 'about_Ccr.help.txt'
     if (Test-Path $about) { Copy-Item $about $helpOut }

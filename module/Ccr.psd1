@@ -9,7 +9,10 @@
     Description          = 'A Claude Code Router inside PowerShell: a local Anthropic Messages API proxy that routes Claude Code to Qwen Coding Plan, GLM, MiniMax, DeepSeek or OpenRouter, translates formats, falls back across tiers, applies presets and keeps within quotas.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('Ccr.format.ps1xml')
-    CmdletsToExport      = @()
+    CmdletsToExport      = @(
+        'Start-CcrProxy'
+        'Stop-CcrProxy'
+    )
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

@@ -68,4 +68,40 @@ public sealed class CcrConfig
 
         return null;
     }
+
+    /// <summary>
+    /// Whether <paramref name="target"/> can be used: its provider exists, lists the model (or lists none)
+    /// and has its key. Routes that are not Ready load with a warning and are skipped.
+    /// </summary>
+    public RouteTargetState GetRouteState(RouteTarget target)
+    {
+        ProviderConfig? provider = FindProvider(target.Provider);
+        if (provider is null)
+        {
+            return RouteTargetState.UnknownProvider;
+        }
+
+        if (!provider.HasModel(target.Model))
+        {
+            return RouteTargetState.UnknownModel;
+        }
+
+        return provider.KeyState == KeyState.KeyMissing ? RouteTargetState.KeyMissing : RouteTargetState.Ready;
+    }
+}
+
+/// <summary>What the config alone says about a route target (live states such as cooldown come from routing).</summary>
+public enum RouteTargetState
+{
+    /// <summary>The provider exists, serves the model and has a key.</summary>
+    Ready,
+
+    /// <summary>The provider's key variable is not set.</summary>
+    KeyMissing,
+
+    /// <summary>No provider has this name.</summary>
+    UnknownProvider,
+
+    /// <summary>The provider does not list this model.</summary>
+    UnknownModel,
 }

@@ -59,6 +59,10 @@ public sealed class ProviderConfig
     /// <summary><c>transformer.use</c> names, in order (string entries, or the first element of array entries).</summary>
     public IReadOnlyList<string> Transformers { get; init; } = Array.Empty<string>();
 
+    /// <summary>Per-model <c>transformer</c> sections (<c>"qwen3-coder-plus": { "use": [...] }</c>): model name to transformer names.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ModelTransformers { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+
     /// <summary><c>tier_name</c>, or null.</summary>
     public string? TierName { get; init; }
 

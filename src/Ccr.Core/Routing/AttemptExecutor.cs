@@ -97,7 +97,7 @@ internal static class AttemptExecutor
         {
             if (provider.Config.HonorRateLimitHeaders && HasRateLimitHeaders(response))
             {
-                engine.Health.ApplyRateLimitHeaders(target.Key, HeaderMap(response));
+                engine.Health.ApplyRateLimitHeaders(target.Key, response.Headers);
             }
 
             try

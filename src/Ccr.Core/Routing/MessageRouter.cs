@@ -178,13 +178,13 @@ internal sealed class MessageRouter
         }
 
         TierAvailability availability = _engine.Health.Check(target.Key);
-        if (availability.State == TierAvailabilityState.CoolingDown)
+        if (availability.State == TierState.CoolingDown)
         {
             until = availability.Until;
             return "cooldown";
         }
 
-        if (availability.State == TierAvailabilityState.CircuitOpen)
+        if (availability.State == TierState.CircuitOpen)
         {
             until = availability.Until;
             return "circuit_open";

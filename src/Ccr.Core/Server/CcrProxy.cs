@@ -155,20 +155,24 @@ public sealed class CcrProxy : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         string configPath = ConfigPaths.Resolve(options.ConfigPath);
-        ConfigLoadResult loaded = ConfigLoader.Load(configPath);
-        if (!loaded.Success || loaded.Config is null)
+        ConfigWatcher watcher;
+        try
         {
-            int configPort = options.Port ?? CcrInfo.DefaultPort;
-            throw new ProxyStartException(ProxyStartFailure.ConfigInvalid, configPort,
-                "The config cannot be used:" + Environment.NewLine + string.Join(Environment.NewLine, loaded.Diagnostics),
-                new ConfigException(loaded.Diagnostics));
+            // The watcher loads the file itself and keeps the last good config across edits.
+            watcher = new ConfigWatcher(configPath);
+        }
+        catch (ConfigException e)
+        {
+            throw new ProxyStartException(ProxyStartFailure.ConfigInvalid, options.Port ?? CcrInfo.DefaultPort,
+                "The config cannot be used:" + Environment.NewLine + string.Join(Environment.NewLine, e.Diagnostics), e);
         }
 
-        CcrConfig config = loaded.Config;
+        CcrConfig config = watcher.Current;
         string host = options.Host ?? config.Host;
         int requestedPort = options.Port ?? config.Port;
         if (!IsLoopback(host) && string.IsNullOrEmpty(config.ApiKey))
         {
+            watcher.Dispose();
             throw new ProxyStartException(ProxyStartFailure.NonLoopbackWithoutApiKey, requestedPort, string.Create(CultureInfo.InvariantCulture,
                 $"HOST '{host}' would expose the proxy (and your provider keys' quota) to the network without authentication. Set APIKEY in {configPath} (clients then send it as x-api-key or Bearer), or use HOST 127.0.0.1."));
         }
@@ -181,7 +185,7 @@ public sealed class CcrProxy : IAsyncDisposable
             LogFolder = options.LogFolder,
         });
 
-        foreach (ConfigDiagnostic warning in loaded.Diagnostics)
+        foreach (ConfigDiagnostic warning in config.Warnings)
         {
             engine.Log.Warn("config: " + warning);
         }
@@ -207,23 +211,20 @@ public sealed class CcrProxy : IAsyncDisposable
                 }
 
                 engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                watcher.Dispose();
                 throw new ProxyStartException(ProxyStartFailure.PortInUse, port, string.Create(CultureInfo.InvariantCulture,
                     $"Port {port} is already in use by another program ({e.Message}). Pick another with Start-CcrProxy -Port <n> (and point ANTHROPIC_BASE_URL at it), or set PORT in {configPath}."), e);
             }
         }
 
-        ConfigWatcher? watcher = File.Exists(configPath) ? new ConfigWatcher(configPath, config) : null;
         var proxy = new CcrProxy(engine, server, watcher, port, host, configPath, options.Mode, time.GetUtcNow());
-        if (watcher is not null)
+        watcher.Reloaded += (_, reloaded) => proxy.OnReloaded(reloaded);
+        watcher.ReloadFailed += (_, diagnostics) =>
         {
-            watcher.Reloaded += proxy.OnReloaded;
-            watcher.ReloadFailed += diagnostics =>
-            {
-                string message = "config reload refused, keeping the last good config: " + string.Join("; ", diagnostics);
-                engine.Log.Warn(message);
-                options.Warning?.Invoke(message);
-            };
-        }
+            string message = "config reload refused, keeping the last good config: " + string.Join("; ", diagnostics);
+            engine.Log.Warn(message);
+            options.Warning?.Invoke(message);
+        };
 
         lock (s_registryLock)
         {

@@ -1,0 +1,205 @@
+using System.Text;
+
+namespace Ccr.Core.Config;
+
+/// <summary>
+/// Expands <c>${VAR}</c> and <c>$VAR</c> from the environment first, then <c>.env</c> beside the config,
+/// then <c>.env</c> in the working directory (the first that defines a non-empty value wins).
+/// </summary>
+internal sealed class VariableResolver
+{
+    private readonly IReadOnlyDictionary<string, string?>? _environment;
+    private readonly List<IReadOnlyDictionary<string, string>> _dotEnvFiles = new();
+
+    public VariableResolver(IReadOnlyDictionary<string, string?>? environment, IEnumerable<string> dotEnvPaths)
+    {
+        _environment = environment;
+        var seen = new HashSet<string>(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+        foreach (string path in dotEnvPaths)
+        {
+            string full = Path.GetFullPath(path);
+            if (seen.Add(full) && File.Exists(full))
+            {
+                _dotEnvFiles.Add(DotEnvFile.Read(full));
+                SourceDescription.Add(full);
+            }
+        }
+    }
+
+    /// <summary>The .env files that were read, for messages.</summary>
+    public List<string> SourceDescription { get; } = new();
+
+    public bool TryGet(string name, out string value)
+    {
+        string? fromEnvironment = _environment is null
+            ? Environment.GetEnvironmentVariable(name)
+            : _environment.TryGetValue(name, out string? v) ? v : null;
+        if (!string.IsNullOrEmpty(fromEnvironment))
+        {
+            value = fromEnvironment;
+            return true;
+        }
+
+        foreach (IReadOnlyDictionary<string, string> file in _dotEnvFiles)
+        {
+            if (file.TryGetValue(name, out string? fromFile) && fromFile.Length > 0)
+            {
+                value = fromFile;
+                return true;
+            }
+        }
+
+        value = "";
+        return false;
+    }
+
+    /// <summary>Expands variables in <paramref name="raw"/>; unset ones become empty and are added to <paramref name="missing"/>.</summary>
+    public string Expand(string raw, List<string> missing)
+    {
+        int dollar = raw.IndexOf('$', StringComparison.Ordinal);
+        if (dollar < 0)
+        {
+            return raw;
+        }
+
+        var result = new StringBuilder(raw.Length);
+        int i = 0;
+        while (i < raw.Length)
+        {
+            char c = raw[i];
+            if (c != '$' || i + 1 >= raw.Length)
+            {
+                result.Append(c);
+                i++;
+                continue;
+            }
+
+            string? name = null;
+            int next = i + 1;
+            if (raw[next] == '{')
+            {
+                int close = raw.IndexOf('}', next + 1);
+                if (close > next + 1 && IsName(raw.AsSpan(next + 1, close - next - 1)))
+                {
+                    name = raw.Substring(next + 1, close - next - 1);
+                    next = close + 1;
+                }
+            }
+            else if (IsNameStart(raw[next]))
+            {
+                int end = next;
+                while (end < raw.Length && IsNamePart(raw[end]))
+                {
+                    end++;
+                }
+
+                name = raw[next..end];
+                next = end;
+            }
+
+            if (name is null)
+            {
+                // A lone '$' (in a price, a regex, a password) stays as written.
+                result.Append(c);
+                i++;
+                continue;
+            }
+
+            if (TryGet(name, out string value))
+            {
+                result.Append(value);
+            }
+            else if (!missing.Contains(name))
+            {
+                missing.Add(name);
+            }
+
+            i = next;
+        }
+
+        return result.ToString();
+    }
+
+    private static bool IsNameStart(char c) => char.IsAsciiLetter(c) || c == '_';
+
+    private static bool IsNamePart(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
+
+    private static bool IsName(ReadOnlySpan<char> name)
+    {
+        if (name.Length == 0 || !IsNameStart(name[0]))
+        {
+            return false;
+        }
+
+        foreach (char c in name)
+        {
+            if (!IsNamePart(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+/// <summary>Reads a <c>.env</c> file: <c>KEY=VALUE</c> lines, <c>#</c> comments, optional quotes and <c>export </c>.</summary>
+internal static class DotEnvFile
+{
+    public static IReadOnlyDictionary<string, string> Read(string path)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(path);
+        }
+        catch (IOException)
+        {
+            return values;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return values;
+        }
+
+        foreach (string rawLine in lines)
+        {
+            string line = rawLine.Trim();
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            if (line.StartsWith("export ", StringComparison.Ordinal))
+            {
+                line = line["export ".Length..].TrimStart();
+            }
+
+            int equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                continue;
+            }
+
+            string key = line[..equals].Trim();
+            string value = line[(equals + 1)..].Trim();
+            if (value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0])
+            {
+                value = value[1..^1];
+            }
+            else
+            {
+                int comment = value.IndexOf(" #", StringComparison.Ordinal);
+                if (comment >= 0)
+                {
+                    value = value[..comment].TrimEnd();
+                }
+            }
+
+            values[key] = value;
+        }
+
+        return values;
+    }
+}

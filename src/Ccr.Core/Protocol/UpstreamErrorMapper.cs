@@ -1,0 +1,320 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Ccr.Core.Config;
+
+namespace Ccr.Core.Protocol;
+
+/// <summary>Turns upstream failures (HTTP errors, errors inside 200 bodies, exceptions) into Anthropic errors the router can act on.</summary>
+internal static partial class UpstreamErrorMapper
+{
+    private const int MaxMessageLength = 600;
+
+    private const string CodingPlanHint =
+        " Coding Plan keys start with sk-sp- and work only on coding-intl.dashscope.aliyuncs.com; a standard sk- key belongs on dashscope-intl.aliyuncs.com.";
+
+    /// <summary>Classifies a non-success HTTP answer.</summary>
+    public static UpstreamFailure FromHttp(int status, ReadOnlySpan<byte> body, IReadOnlyDictionary<string, string>? headers, ProviderConfig? provider)
+    {
+        UpstreamErrorInfo info = UpstreamErrorInfo.Parse(body);
+        TimeSpan? retryAfter = ParseRetryAfter(headers);
+        return Classify(status, info, retryAfter, provider);
+    }
+
+    /// <summary>Classifies a failure to get an answer at all.</summary>
+    public static UpstreamFailure FromException(Exception e, ProviderConfig? provider)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        string name = provider?.Name ?? "upstream";
+        if (e is UpstreamProtocolException upe)
+        {
+            return upe.Failure;
+        }
+
+        if (e is TimeoutException || e is TaskCanceledException || e.InnerException is TimeoutException)
+        {
+            return new UpstreamFailure(
+                new AnthropicError(529, "overloaded_error", name + ": no answer before the timeout (API_TIMEOUT_MS); the provider may be overloaded."),
+                FailureKind.Timeout, Retryable: true, ClientFault: false, RetryAfter: null);
+        }
+
+        SocketException? socket = Find<SocketException>(e);
+        string detail = socket is not null ? socket.SocketErrorCode.ToString() : Scrub(e.Message, provider);
+        string what = socket?.SocketErrorCode switch
+        {
+            SocketError.ConnectionRefused => "connection refused",
+            SocketError.HostNotFound or SocketError.NoData => "host not found (check api_base_url and DNS)",
+            SocketError.TimedOut => "connect timed out",
+            SocketError.ConnectionReset => "connection reset",
+            _ => "network error",
+        };
+        return new UpstreamFailure(
+            new AnthropicError(502, "api_error", name + ": " + what + " calling " + (provider?.Endpoint.GetLeftPart(UriPartial.Authority) ?? "the provider") + " (" + detail + ")."),
+            FailureKind.Network, Retryable: true, ClientFault: false, RetryAfter: null);
+    }
+
+    /// <summary>Finds an error object in a 200 body or the first SSE chunk (Z.ai and MiniMax report quota errors this way).</summary>
+    public static bool TryDetectErrorInSuccess(ReadOnlySpan<byte> body, ProviderConfig? provider, out UpstreamFailure failure)
+    {
+        failure = null!;
+        UpstreamErrorInfo info = UpstreamErrorInfo.Parse(body);
+        if (!info.IsError)
+        {
+            return false;
+        }
+
+        failure = Classify(0, info, null, provider);
+        return true;
+    }
+
+    internal static UpstreamFailure Classify(int status, UpstreamErrorInfo info, TimeSpan? retryAfter, ProviderConfig? provider)
+    {
+        string name = provider?.Name ?? "upstream";
+        string code = (info.Code ?? "") + " " + (info.Type ?? "");
+        string message = info.Message ?? "";
+        string haystack = (code + " " + message).ToLowerInvariant();
+        string statusText = status > 0 ? "HTTP " + status.ToString(CultureInfo.InvariantCulture) : "error inside a 200 answer";
+        string shown = name + " (" + statusText + (string.IsNullOrWhiteSpace(info.Code) ? "" : ", " + info.Code) + "): " +
+            (message.Length > 0 ? Truncate(message) : info.RawSnippet.Length > 0 ? Truncate(info.RawSnippet) : "no error message");
+        shown = Scrub(shown, provider);
+
+        if (status is 401 or 403 || ContainsAny(haystack, "invalid_api_key", "invalidapikey", "authentication", "unauthorized", "invalid api key", "incorrect api key") ||
+            info.Code is "1000" or "1001" or "1002" or "1004" or "2049")
+        {
+            bool dashScope = provider is not null && provider.Endpoint.Host.Contains("dashscope", StringComparison.OrdinalIgnoreCase);
+            string hint = dashScope ? CodingPlanHint : " Check the provider's api_key (and that it belongs to this api_base_url).";
+            return new UpstreamFailure(new AnthropicError(401, "authentication_error", shown + hint), FailureKind.Auth, Retryable: false, ClientFault: false, null);
+        }
+
+        if (status == 402 || ContainsAny(haystack, "quota", "insufficient_quota", "arrearage", "insufficient balance", "insufficient_balance", "exceeded your current", "billing", "余额", "额度") ||
+            info.Code is "1113" or "1304" or "1308" or "1310" or "1008")
+        {
+            return new UpstreamFailure(new AnthropicError(429, "rate_limit_error", shown), FailureKind.QuotaExceeded, Retryable: true, ClientFault: false, retryAfter);
+        }
+
+        if (status is 529 || ContainsAny(haystack, "overloaded"))
+        {
+            return new UpstreamFailure(new AnthropicError(529, "overloaded_error", shown), FailureKind.Server, Retryable: true, ClientFault: false, retryAfter);
+        }
+
+        if (status == 429 || ContainsAny(haystack, "rate limit", "rate_limit", "ratelimit", "too many requests", "throttl") || info.Code is "1302" or "1303" or "1305" or "1002")
+        {
+            return new UpstreamFailure(new AnthropicError(429, "rate_limit_error", shown), FailureKind.RateLimited, Retryable: true, ClientFault: false, retryAfter);
+        }
+
+        bool clientStatus = status is 400 or 404 or 413 or 422;
+        if ((clientStatus || status == 0) && (ContainsAny(haystack, "context length", "context_length", "maximum context", "too long", "context window", "prompt is too long", "exceeds the model") || info.Code is "1261"))
+        {
+            return new UpstreamFailure(new AnthropicError(400, "invalid_request_error", shown + " Shorten the conversation (/compact) or route long requests to a longContext model."),
+                FailureKind.ContextTooLong, Retryable: false, ClientFault: true, null);
+        }
+
+        if (clientStatus)
+        {
+            return new UpstreamFailure(new AnthropicError(status == 413 ? 413 : 400, status == 413 ? "request_too_large" : "invalid_request_error", shown),
+                FailureKind.BadRequest, Retryable: false, ClientFault: true, null);
+        }
+
+        if (status == 408)
+        {
+            return new UpstreamFailure(new AnthropicError(529, "overloaded_error", shown), FailureKind.Timeout, Retryable: true, ClientFault: false, retryAfter);
+        }
+
+        if (status >= 500)
+        {
+            return new UpstreamFailure(new AnthropicError(status is >= 500 and <= 504 ? status : 500, "api_error", shown), FailureKind.Server, Retryable: true, ClientFault: false, retryAfter);
+        }
+
+        if (status == 0)
+        {
+            return new UpstreamFailure(new AnthropicError(502, "api_error", shown), FailureKind.InvalidResponse, Retryable: true, ClientFault: false, null);
+        }
+
+        // Other 4xx (405, 409...): something about the route is wrong, not the request; let the next tier try.
+        return new UpstreamFailure(new AnthropicError(502, "api_error", shown), FailureKind.InvalidResponse, Retryable: true, ClientFault: false, retryAfter);
+    }
+
+    internal static TimeSpan? ParseRetryAfter(IReadOnlyDictionary<string, string>? headers)
+    {
+        if (headers is null)
+        {
+            return null;
+        }
+
+        string? value = null;
+        foreach (KeyValuePair<string, string> header in headers)
+        {
+            if (header.Key.Equals("Retry-After", StringComparison.OrdinalIgnoreCase))
+            {
+                value = header.Value.Trim();
+                break;
+            }
+        }
+
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
+        {
+            return seconds >= 0 ? TimeSpan.FromSeconds(seconds) : null;
+        }
+
+        if (DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset when))
+        {
+            TimeSpan wait = when - DateTimeOffset.UtcNow;
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    /// <summary>Removes the provider's key, and anything shaped like a key, from text that will be shown or logged.</summary>
+    internal static string Scrub(string text, ProviderConfig? provider)
+    {
+        if (provider?.ApiKey is { Length: > 0 } key)
+        {
+            text = text.Replace(key, "[redacted]", StringComparison.Ordinal);
+        }
+
+        return KeyShape().Replace(text, m => m.Value[..Math.Min(6, m.Value.Length)] + "…[redacted]");
+    }
+
+    private static string Truncate(string text)
+    {
+        text = text.Trim();
+        return text.Length <= MaxMessageLength ? text : text[..MaxMessageLength] + "…";
+    }
+
+    private static bool ContainsAny(string haystack, params string[] needles)
+    {
+        foreach (string needle in needles)
+        {
+            if (haystack.Contains(needle, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static T? Find<T>(Exception e)
+        where T : Exception
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"(sk-|sk_)[A-Za-z0-9_\-]{12,}")]
+    private static partial Regex KeyShape();
+}
+
+/// <summary>The code, type and message of an upstream error body, whatever vendor shape it has.</summary>
+internal sealed class UpstreamErrorInfo
+{
+    public bool IsError { get; private set; }
+
+    public string? Code { get; private set; }
+
+    public string? Type { get; private set; }
+
+    public string? Message { get; private set; }
+
+    public string RawSnippet { get; private set; } = "";
+
+    /// <summary>Reads OpenAI <c>{"error":{...}}</c>, Anthropic <c>{"type":"error",...}</c>, DashScope native <c>{"code","message"}</c> and MiniMax <c>base_resp</c>.</summary>
+    public static UpstreamErrorInfo Parse(ReadOnlySpan<byte> body)
+    {
+        var info = new UpstreamErrorInfo();
+        int snippetLength = Math.Min(body.Length, 300);
+        info.RawSnippet = Encoding.UTF8.GetString(body[..snippetLength]).Trim();
+        JsonDocument document;
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!JsonDocument.TryParseValue(ref reader, out JsonDocument? parsed))
+            {
+                return info;
+            }
+
+            document = parsed;
+        }
+        catch (JsonException)
+        {
+            return info;
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return info;
+            }
+
+            bool hasChoices = root.TryGetProperty("choices", out JsonElement choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0;
+            if (root.TryGetProperty("error", out JsonElement error) && error.ValueKind is JsonValueKind.Object or JsonValueKind.String)
+            {
+                info.IsError = true;
+                if (error.ValueKind == JsonValueKind.String)
+                {
+                    info.Message = error.GetString();
+                }
+                else
+                {
+                    info.Code = AsText(error, "code");
+                    info.Type = AsText(error, "type");
+                    info.Message = AsText(error, "message");
+                }
+
+                info.Code ??= AsText(root, "code");
+                return info;
+            }
+
+            if (root.TryGetProperty("base_resp", out JsonElement baseResp) && baseResp.ValueKind == JsonValueKind.Object &&
+                baseResp.TryGetProperty("status_code", out JsonElement statusCode) && statusCode.ValueKind == JsonValueKind.Number && statusCode.GetInt32() != 0)
+            {
+                info.IsError = true;
+                info.Code = statusCode.GetInt32().ToString(CultureInfo.InvariantCulture);
+                info.Message = AsText(baseResp, "status_msg");
+                return info;
+            }
+
+            if (!hasChoices && AsText(root, "code") is string code && code != "0" && code != "200" && AsText(root, "message") is string message)
+            {
+                info.IsError = true;
+                info.Code = code;
+                info.Message = message;
+            }
+        }
+
+        return info;
+    }
+
+    private static string? AsText(JsonElement element, string name)
+    {
+        if (!element.TryGetProperty(name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,125 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Ccr.Core.Protocol;
+
+namespace Ccr.Core.Tests.Protocol;
+
+public class StreamTranslationTests
+{
+    public static IEnumerable<object[]> Cases => ProtocolFixtures.Names("Stream");
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Golden_StreamTranslatesToExpectedEvents(string name)
+    {
+        JsonObject fixture = ProtocolFixtures.Load("Stream", name);
+        byte[] sse = StreamHarness.BuildSse(fixture);
+        byte[] output = await StreamHarness.TranslateAsync(new MemoryStream(sse), (string)fixture["reported_model"]!, (int?)fixture["estimated_input"] ?? 0);
+        List<(string Event, JsonNode Data)> events = StreamHarness.ParseEvents(output);
+        StreamHarness.AssertWellFormed(events, expectError: (bool?)fixture["expect_error"] ?? false);
+
+        var actual = new JsonArray();
+        foreach ((string ev, JsonNode data) in events)
+        {
+            actual.Add(new JsonObject { ["event"] = ev, ["data"] = data.DeepClone() });
+        }
+
+        ProtocolFixtures.AssertMatches("Stream", name, fixture, "expected", actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task SplitAtEveryByteBoundary_GivesIdenticalOutput(string name)
+    {
+        JsonObject fixture = ProtocolFixtures.Load("Stream", name);
+        byte[] sse = StreamHarness.BuildSse(fixture);
+        string model = (string)fixture["reported_model"]!;
+        byte[] whole = await StreamHarness.TranslateAsync(new MemoryStream(sse), model, 7);
+        for (int split = 1; split < sse.Length; split++)
+        {
+            int first = split;
+            byte[] pieces = await StreamHarness.TranslateAsync(new StreamHarness.ChoppedStream(sse, read => read == 0 ? first : int.MaxValue), model, 7);
+            Assert.True(whole.AsSpan().SequenceEqual(pieces), "output differs when split at byte " + split);
+        }
+
+        byte[] byteByByte = await StreamHarness.TranslateAsync(new StreamHarness.ChoppedStream(sse, _ => 1), model, 7);
+        Assert.True(whole.AsSpan().SequenceEqual(byteByByte), "output differs when read one byte at a time");
+    }
+
+    [Fact]
+    public void ErrorAsFirstChunk_ThrowsBeforeWritingAnything()
+    {
+        // Z.ai reports an exhausted plan inside a 200 stream.
+        var translator = new OpenAIToAnthropicStream("zai,glm-5", 10);
+        var output = new ArrayBufferWriter<byte>();
+        var e = Assert.Throws<UpstreamProtocolException>(() =>
+            translator.Translate("{\"error\":{\"code\":\"1113\",\"message\":\"Insufficient balance or no resource package. Please recharge.\"}}"u8, output));
+        Assert.Equal(FailureKind.QuotaExceeded, e.Failure.Failure().Kind);
+        Assert.Equal(0, output.WrittenCount);
+        Assert.False(translator.HasOutput);
+    }
+
+    [Fact]
+    public void GarbageAsFirstChunk_ThrowsInvalidResponseBeforeWritingAnything()
+    {
+        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var output = new ArrayBufferWriter<byte>();
+        var e = Assert.Throws<UpstreamProtocolException>(() => translator.Translate("<html>502 Bad Gateway</html>"u8, output));
+        Assert.Equal(FailureKind.InvalidResponse, e.Failure.Kind);
+        Assert.Equal(0, output.WrittenCount);
+    }
+
+    [Fact]
+    public void Fail_AfterOutput_WritesErrorEventAndIgnoresTheRest()
+    {
+        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var output = new ArrayBufferWriter<byte>();
+        translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}"u8, output);
+        translator.Fail(new AnthropicError(529, "overloaded_error", "upstream went away"), output);
+        translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}]}"u8, output);
+        translator.Complete(output);
+        List<(string Event, JsonNode Data)> events = StreamHarness.ParseEvents(output.WrittenSpan.ToArray());
+        StreamHarness.AssertWellFormed(events, expectError: true);
+        Assert.Equal("overloaded_error", (string?)events[^1].Data["error"]!["type"]);
+    }
+
+    [Fact]
+    public void Complete_IsIdempotent_AndSummarisesUsage()
+    {
+        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var output = new ArrayBufferWriter<byte>();
+        translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":\"stop\"}]}"u8, output);
+        translator.Translate("{\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}"u8, output);
+        translator.Complete(output);
+        int length = output.WrittenCount;
+        translator.Complete(output);
+        translator.Translate("[DONE]"u8, output);
+        Assert.Equal(length, output.WrittenCount);
+        Assert.Equal(new ResponseSummary("end_turn", 12, 3, 0), translator.Summary);
+    }
+
+    [Fact]
+    public void WritePing_WritesAPingEvent()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        OpenAIToAnthropicStream.WritePing(output);
+        List<(string Event, JsonNode Data)> events = StreamHarness.ParseEvents(output.WrittenSpan.ToArray());
+        Assert.Equal("ping", Assert.Single(events).Event);
+    }
+
+    [Fact]
+    public void EmptyUpstream_CompleteStillGivesAValidEmptyMessage()
+    {
+        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var output = new ArrayBufferWriter<byte>();
+        translator.Complete(output);
+        StreamHarness.AssertWellFormed(StreamHarness.ParseEvents(output.WrittenSpan.ToArray()));
+        Assert.Contains("\"stop_reason\":\"end_turn\"", Encoding.UTF8.GetString(output.WrittenSpan), StringComparison.Ordinal);
+    }
+}
+
+internal static class UpstreamFailureTestExtensions
+{
+    public static UpstreamFailure Failure(this UpstreamFailure failure) => failure;
+}

@@ -61,4 +61,20 @@ Describe 'Bench harness smoke' {
         $row.Streams | Should -BeGreaterThan 0
         $row.RssPeakMiB | Should -BeGreaterThan 0
     }
+
+    It 'measures Ccr end to end: non-stream with no errors, every stream, count_tokens and start-up' {
+        $script:report.NotMeasured.PSObject.Properties.Name | Should -Not -Contain 'Ccr' -Because ($script:report.NotMeasured | ConvertTo-Json)
+        $rows = @($script:report.Load | Where-Object Target -EQ 'Ccr')
+        $rows.Count | Should -Be 4
+        foreach ($row in $rows) {
+            $row.Requests | Should -BeGreaterThan 0
+            $row.Errors | Should -Be 0
+        }
+        $stream = @($script:report.Streams | Where-Object Target -EQ 'Ccr')[0]
+        $stream.Completed | Should -Be $stream.Streams
+        $count = @($script:report.CountTokens | Where-Object Target -EQ 'Ccr')[0]
+        $count.Error | Should -BeNullOrEmpty
+        $count.InputTokens | Should -BeGreaterThan 0
+        @($script:report.Startup | Where-Object Target -EQ 'Ccr')[0].SamplesMs.Count | Should -BeGreaterThan 0
+    }
 }

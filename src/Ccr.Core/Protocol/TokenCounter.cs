@@ -65,6 +65,10 @@ internal static class TokenCounter
 
             return (int)Math.Min(int.MaxValue, total);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new AnthropicRequestException("The request body has a string with an invalid \\u escape (a lone surrogate); send valid UTF-16 escapes.", e);
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);

@@ -100,6 +100,19 @@ public class StreamTranslationTests
     }
 
     [Fact]
+    public void LoneSurrogateEscape_AfterOutput_NeverThrowsAndStaysWellFormed()
+    {
+        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var output = new ArrayBufferWriter<byte>();
+        translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}"u8, output);
+        translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"bad \\ud800\"}}]}"u8, output);
+        translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"x\",\"function\":{\"name\":\"f\",\"arguments\":\"\\udc00\"}}]}}]}"u8, output);
+        translator.Complete(output);
+        List<(string Event, JsonNode Data)> events = StreamHarness.ParseEvents(output.WrittenSpan.ToArray());
+        StreamHarness.AssertWellFormed(events, expectError: events[^1].Event == "error");
+    }
+
+    [Fact]
     public void WritePing_WritesAPingEvent()
     {
         var output = new ArrayBufferWriter<byte>();

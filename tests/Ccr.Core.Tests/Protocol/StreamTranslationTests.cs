@@ -55,7 +55,7 @@ public class StreamTranslationTests
         var output = new ArrayBufferWriter<byte>();
         var e = Assert.Throws<UpstreamProtocolException>(() =>
             translator.Translate("{\"error\":{\"code\":\"1113\",\"message\":\"Insufficient balance or no resource package. Please recharge.\"}}"u8, output));
-        Assert.Equal(FailureKind.QuotaExceeded, e.Failure.Failure().Kind);
+        Assert.Equal(FailureKind.QuotaExceeded, e.Failure.Kind);
         Assert.Equal(0, output.WrittenCount);
         Assert.False(translator.HasOutput);
     }
@@ -130,9 +130,4 @@ public class StreamTranslationTests
         StreamHarness.AssertWellFormed(StreamHarness.ParseEvents(output.WrittenSpan.ToArray()));
         Assert.Contains("\"stop_reason\":\"end_turn\"", Encoding.UTF8.GetString(output.WrittenSpan), StringComparison.Ordinal);
     }
-}
-
-internal static class UpstreamFailureTestExtensions
-{
-    public static UpstreamFailure Failure(this UpstreamFailure failure) => failure;
 }

@@ -507,5 +507,5 @@ internal static class AttemptExecutor
         e is HttpRequestException or IOException or OperationCanceledException or System.Net.Sockets.SocketException or HttpIOException;
 
     private static bool IsClientFailure(Exception e) =>
-        e is IOException or HttpListenerException or ObjectDisposedException or OperationCanceledException or InvalidOperationException;
+        e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException;
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Ccr.Core.Config;
 using Ccr.Core.Routing;
+using Ccr.Core.Server.Http;
 
 namespace Ccr.Core.Server;
 
@@ -225,34 +226,29 @@ public sealed class CcrProxy : IAsyncDisposable
         string controlToken = ControlFile.NewToken();
         CcrProxy? started = null;
         var control = new ServerControl(controlToken, () => started?.StopAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult());
-        ProxyServer? server = null;
-        int port = requestedPort;
-        for (int tries = 0; ; tries++)
+        var server = new ProxyServer(engine, control, new HttpServerLimits { MaxBodyBytes = config.MaxBodyBytes });
+        DateTimeOffset startedAt = time.GetUtcNow();
+        try
         {
-            port = requestedPort == 0 ? FreeLoopbackPort() : requestedPort;
-            DateTimeOffset startedAt = time.GetUtcNow();
-            server = new ProxyServer(engine, new ServerInfo(port, Environment.ProcessId, options.Mode, startedAt, configPath), control, Prefixes(host, port));
-            try
+            server.Start(Addresses(host), requestedPort, port => new ServerInfo(port, Environment.ProcessId, options.Mode, startedAt, configPath));
+        }
+        catch (SocketException e)
+        {
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            watcher.Dispose();
+            if (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
             {
-                server.Start();
-                break;
+                throw new ProxyStartException(ProxyStartFailure.PortInUse, requestedPort, string.Create(CultureInfo.InvariantCulture,
+                    $"Port {requestedPort} is already in use by another program ({e.Message}). Pick another with Start-CcrProxy -Port <n> (and point ANTHROPIC_BASE_URL at it), or set PORT in {configPath}."), e);
             }
-            catch (HttpListenerException e)
-            {
-                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                if (requestedPort == 0 && tries < 5)
-                {
-                    continue;
-                }
 
-                engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                watcher.Dispose();
-                throw new ProxyStartException(ProxyStartFailure.PortInUse, port, string.Create(CultureInfo.InvariantCulture,
-                    $"Port {port} is already in use by another program ({e.Message}). Pick another with Start-CcrProxy -Port <n> (and point ANTHROPIC_BASE_URL at it), or set PORT in {configPath}."), e);
-            }
+            throw new ProxyStartException(ProxyStartFailure.PortInUse, requestedPort, string.Create(CultureInfo.InvariantCulture,
+                $"Cannot listen on {host}:{requestedPort}: {e.Message}. Check HOST and PORT in {configPath}."), e);
         }
 
-        var proxy = new CcrProxy(engine, server, watcher, port, host, configPath, options.Mode, time.GetUtcNow(), stateFolder, controlToken);
+        int port = server.Port;
+        var proxy = new CcrProxy(engine, server, watcher, port, host, configPath, options.Mode, startedAt, stateFolder, controlToken);
         started = proxy;
         ControlFile.Write(stateFolder, port, controlToken);
         watcher.Reloaded += (_, reloaded) => proxy.OnReloaded(reloaded);
@@ -313,24 +309,25 @@ public sealed class CcrProxy : IAsyncDisposable
         host is "127.0.0.1" or "localhost" or "::1" or "[::1]" ||
         (IPAddress.TryParse(host, out IPAddress? address) && IPAddress.IsLoopback(address));
 
-    private static List<string> Prefixes(string host, int port)
+    private static IPAddress[] Addresses(string host)
     {
-        string p = port.ToString(CultureInfo.InvariantCulture);
         if (IsLoopback(host))
         {
-            // Both names, so clients using either reach us; neither needs admin rights on Windows.
-            return new List<string> { "http://127.0.0.1:" + p + "/", "http://localhost:" + p + "/" };
+            // Both loopbacks: "localhost" resolves to ::1 first for some clients (Node, for one).
+            return new[] { IPAddress.Loopback, IPAddress.IPv6Loopback };
         }
 
-        return new List<string> { host is "0.0.0.0" or "*" or "+" ? "http://+:" + p + "/" : "http://" + host + ":" + p + "/" };
+        if (host is "0.0.0.0" or "*" or "+")
+        {
+            return new[] { IPAddress.Any, IPAddress.IPv6Any };
+        }
+
+        if (host is "::" or "[::]")
+        {
+            return new[] { IPAddress.IPv6Any };
+        }
+
+        return IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address) ? new[] { address } : Dns.GetHostAddresses(host);
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
 }

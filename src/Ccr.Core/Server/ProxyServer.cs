@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
+using Ccr.Core.Server.Http;
 using System.Text;
 using System.Text.Json;
 using Ccr.Core.Buffers;
@@ -12,55 +13,46 @@ using Ccr.Core.Routing;
 namespace Ccr.Core.Server;
 
 /// <summary>
-/// The HTTP side of the proxy: accepts connections on HttpListener (in-box, runs inside any pwsh,
-/// no admin rights for localhost prefixes), enforces auth and limits, and hands Messages requests
-/// to the router. Every failure answers with an Anthropic-shaped error and a request id.
+/// The HTTP side of the proxy: serves the endpoints on <see cref="HttpServer"/> (plain sockets,
+/// in-box, no admin rights), enforces auth and limits, and hands Messages requests to the router.
+/// Every failure answers with an Anthropic-shaped error and a request id.
 /// </summary>
 internal sealed class ProxyServer : IAsyncDisposable
 {
     private static readonly string[] s_forwardedHeaders = { "anthropic-version", "anthropic-beta" };
 
     private readonly RouterEngine _engine;
-    private readonly HttpListener _listener;
+    private readonly HttpServer _http;
     private readonly CancellationTokenSource _stopping = new();
 
     // Cancelled when draining gives up: in-flight upstream calls are abandoned, not left running.
     private readonly CancellationTokenSource _abort = new();
-    private readonly List<Task> _acceptLoops = new();
-    private readonly ServerInfo _info;
+    private ServerInfo _info;
     private readonly ServerControl _control;
     private ClientAuth _auth;
     private int _inFlight;
     private long _requestsServed;
 
-    public ProxyServer(RouterEngine engine, ServerInfo info, ServerControl control, IReadOnlyList<string> prefixes)
+    public ProxyServer(RouterEngine engine, ServerControl control, HttpServerLimits limits)
     {
         _engine = engine;
-        _info = info;
         _control = control;
         _auth = new ClientAuth(engine.Snapshot.Config.ApiKey);
-        _listener = new HttpListener { IgnoreWriteExceptions = true };
-        foreach (string prefix in prefixes)
-        {
-            _listener.Prefixes.Add(prefix);
-        }
+        _http = new HttpServer(HandleAsync, limits, () => _engine.Snapshot.Config.MaxBodyBytes);
+        _info = new ServerInfo(0, Environment.ProcessId, "session", DateTimeOffset.UtcNow, null);
     }
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
     public long RequestsServed => Interlocked.Read(ref _requestsServed);
 
-    /// <summary>Binds the prefixes; throws <see cref="HttpListenerException"/> when the port is taken.</summary>
-    public void Start()
-    {
-        _listener.Start();
+    public int Port => _http.Port;
 
-        // A few accepts in flight keep a new connection from waiting on the previous request's dispatch.
-        int loops = Math.Clamp(Environment.ProcessorCount * 2, 2, 16);
-        for (int i = 0; i < loops; i++)
-        {
-            _acceptLoops.Add(Task.Run(AcceptLoopAsync));
-        }
+    /// <summary>Binds <paramref name="addresses"/> on <paramref name="port"/> (0 = free port); throws <see cref="System.Net.Sockets.SocketException"/> when it is taken.</summary>
+    public void Start(IReadOnlyList<IPAddress> addresses, int port, Func<int, ServerInfo> describe)
+    {
+        _http.Start(addresses, port);
+        _info = describe(_http.Port);
     }
 
     /// <summary>Picks up a reloaded APIKEY.</summary>
@@ -75,6 +67,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _http.StopAccepting();
         long deadline = Environment.TickCount64 + (long)drainTimeout.TotalMilliseconds;
         while (Volatile.Read(ref _inFlight) > 0 && Environment.TickCount64 < deadline)
         {
@@ -82,23 +75,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
 
         await _abort.CancelAsync().ConfigureAwait(false);
-
-        try
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
-        try
-        {
-            await Task.WhenAll(_acceptLoops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-        }
+        await _http.DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -108,40 +85,23 @@ internal sealed class ProxyServer : IAsyncDisposable
         _abort.Dispose();
     }
 
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                if (_stopping.IsCancellationRequested || !_listener.IsListening)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            _ = HandleAsync(context);
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
+    private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _inFlight);
         string requestId = NewRequestId();
-        HttpListenerResponse response = context.Response;
+        HttpResponse response = context.Response;
         int status = 0;
         string endpoint = "other";
+        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, context.Aborted);
         try
         {
-            response.Headers["request-id"] = requestId;
-            (endpoint, status) = await DispatchAsync(context, requestId).ConfigureAwait(false);
+            response.SetHeader("request-id", requestId);
+            if (_stopping.IsCancellationRequested)
+            {
+                response.KeepAlive = false;
+            }
+
+            (endpoint, status) = await DispatchAsync(context, requestId, aborted.Token).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Nothing a request does may take the proxy down; the client gets a clean 500.
         catch (Exception e)
@@ -149,31 +109,24 @@ internal sealed class ProxyServer : IAsyncDisposable
         {
             status = 500;
             _engine.Log.Warn("unhandled error: " + e.GetType().Name + ": " + e.Message, requestId);
-            await TryWriteErrorAsync(response, new AnthropicError(500, "api_error", "Ccr hit an internal error; the request id is in the log."), requestId).ConfigureAwait(false);
+            if (!response.HasStarted)
+            {
+                await TryWriteErrorAsync(response, new AnthropicError(500, "api_error", "Ccr hit an internal error; the request id is in the log."), requestId).ConfigureAwait(false);
+            }
         }
         finally
         {
-            try
-            {
-                response.Close();
-            }
-#pragma warning disable CA1031 // The client may already be gone; closing is best effort.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
-
             Interlocked.Increment(ref _requestsServed);
             _engine.Metrics.RecordRequest(endpoint, status);
             Interlocked.Decrement(ref _inFlight);
         }
     }
 
-    private async Task<(string Endpoint, int Status)> DispatchAsync(HttpListenerContext context, string requestId)
+    private async Task<(string Endpoint, int Status)> DispatchAsync(HttpContext context, string requestId, CancellationToken aborted)
     {
-        HttpListenerRequest request = context.Request;
-        HttpListenerResponse response = context.Response;
-        string path = request.Url?.AbsolutePath ?? "/";
+        HttpRequestHead request = context.Request;
+        HttpResponse response = context.Response;
+        string path = request.Path;
         if (path.Length > 1 && path[^1] == '/')
         {
             path = path[..^1];
@@ -189,20 +142,20 @@ internal sealed class ProxyServer : IAsyncDisposable
             return ("health", await WriteJsonAsync(response, 200, WriteHealth).ConfigureAwait(false));
         }
 
-        if (!_auth.IsAuthorized(request.Headers["x-api-key"], request.Headers["Authorization"]))
+        if (!_auth.IsAuthorized(request["x-api-key"], request["Authorization"]))
         {
             return ("auth", await ErrorAsync(response, 401, "authentication_error",
                 "This Ccr proxy requires its APIKEY: send it as x-api-key or Authorization: Bearer (Claude Code: set ANTHROPIC_AUTH_TOKEN, or run Start-CcrProxy -SetEnvironment).", requestId).ConfigureAwait(false));
         }
 
-        if (!TryParseRoute(path, request.RawUrl, out string route, out string? presetName))
+        if (!TryParseRoute(path, request.RawTarget, out string route, out string? presetName))
         {
             return ("other", await ErrorAsync(response, 404, "not_found_error",
                 "No endpoint at " + Truncate(path, 200) + ". Ccr serves POST /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses, /preset/{name}/v1/..., GET /health, /v1/models, /metrics.", requestId).ConfigureAwait(false));
         }
 
-        bool isGet = request.HttpMethod == "GET";
-        bool isPost = request.HttpMethod == "POST";
+        bool isGet = request.Method is "GET" or "HEAD";
+        bool isPost = request.Method == "POST";
         switch (route)
         {
             case "models" when isGet:
@@ -210,11 +163,11 @@ internal sealed class ProxyServer : IAsyncDisposable
             case "metrics" when isGet:
                 return ("metrics", await WriteTextAsync(response, "text/plain; version=0.0.4; charset=utf-8", _engine.Metrics.RenderPrometheus()).ConfigureAwait(false));
             case "messages" when isPost:
-                return ("messages", await HandleMessagesAsync(context, requestId, presetName).ConfigureAwait(false));
+                return ("messages", await HandleMessagesAsync(context, requestId, presetName, aborted).ConfigureAwait(false));
             case "chat" when isPost:
-                return ("chat_completions", await HandleOpenAIAsync(context, requestId, presetName, responses: false).ConfigureAwait(false));
+                return ("chat_completions", await HandleOpenAIAsync(context, requestId, presetName, responses: false, aborted).ConfigureAwait(false));
             case "responses" when isPost:
-                return ("responses", await HandleOpenAIAsync(context, requestId, presetName, responses: true).ConfigureAwait(false));
+                return ("responses", await HandleOpenAIAsync(context, requestId, presetName, responses: true, aborted).ConfigureAwait(false));
             case "tiers" when isGet:
                 return ("tiers", await WriteJsonAsync(response, 200, writer => TierStatusReport.Write(writer, TierStatusReport.Build(_engine))).ConfigureAwait(false));
             case "shutdown" when isPost:
@@ -222,20 +175,16 @@ internal sealed class ProxyServer : IAsyncDisposable
             case "count_tokens" when isPost:
                 return ("count_tokens", await HandleCountTokensAsync(context, requestId, presetName).ConfigureAwait(false));
             default:
-                response.Headers["Allow"] = route is "models" or "metrics" or "tiers" ? "GET" : "POST";
+                string allow = route is "models" or "metrics" or "tiers" ? "GET" : "POST";
+                response.SetHeader("Allow", allow);
                 return ("other", await ErrorAsync(response, 405, "invalid_request_error",
-                    request.HttpMethod + " is not allowed on " + Truncate(path, 200) + "; use " + response.Headers["Allow"] + ".", requestId).ConfigureAwait(false));
+                    request.Method + " is not allowed on " + Truncate(path, 200) + "; use " + allow + ".", requestId).ConfigureAwait(false));
         }
     }
 
-    private async Task<int> HandleMessagesAsync(HttpListenerContext context, string requestId, string? presetName)
+    private async Task<int> HandleMessagesAsync(HttpContext context, string requestId, string? presetName, CancellationToken aborted)
     {
-        using PooledBufferWriter? body = await ReadBodyAsync(context, requestId).ConfigureAwait(false);
-        if (body is null)
-        {
-            return context.Response.StatusCode;
-        }
-
+        PooledBufferWriter body = context.Body;
         RequestFacts facts;
         try
         {
@@ -246,7 +195,7 @@ internal sealed class ProxyServer : IAsyncDisposable
             return await ErrorAsync(context.Response, e.Error.Status, e.Error.Type, e.Error.Message, requestId).ConfigureAwait(false);
         }
 
-        RouteResult result = await RouteAsync(context, requestId, presetName, body.WrittenMemory, facts, new HttpListenerSink(context.Response)).ConfigureAwait(false);
+        RouteResult result = await RouteAsync(context, requestId, presetName, body.WrittenMemory, facts, context.Response, aborted).ConfigureAwait(false);
         return result.Status;
     }
 
@@ -254,16 +203,11 @@ internal sealed class ProxyServer : IAsyncDisposable
     /// OpenAI Chat Completions and Responses clients: the request becomes an Anthropic Messages request,
     /// goes through the same router, and the answer is translated back on its way out.
     /// </summary>
-    private async Task<int> HandleOpenAIAsync(HttpListenerContext context, string requestId, string? presetName, bool responses)
+    private async Task<int> HandleOpenAIAsync(HttpContext context, string requestId, string? presetName, bool responses, CancellationToken aborted)
     {
-        using PooledBufferWriter? body = await ReadBodyAsync(context, requestId).ConfigureAwait(false);
-        if (body is null)
-        {
-            return context.Response.StatusCode;
-        }
-
+        PooledBufferWriter body = context.Body;
         using var anthropic = new PooledBufferWriter(body.WrittenCount + 1024);
-        var inner = new HttpListenerSink(context.Response);
+        HttpResponse inner = context.Response;
         TranslatingSink sink;
         RequestFacts facts;
         try
@@ -298,17 +242,25 @@ internal sealed class ProxyServer : IAsyncDisposable
             return await WriteBytesAsync(context.Response, e.Error.Status, error.WrittenMemory).ConfigureAwait(false);
         }
 
-        RouteResult result = await RouteAsync(context, requestId, presetName, anthropic.WrittenMemory, facts, sink).ConfigureAwait(false);
-        await sink.CompleteAsync(_abort.Token).ConfigureAwait(false);
+        RouteResult result = await RouteAsync(context, requestId, presetName, anthropic.WrittenMemory, facts, sink, aborted).ConfigureAwait(false);
+        try
+        {
+            await sink.CompleteAsync(aborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client left before the stream's tail.
+        }
+
         return result.Status;
     }
 
-    private Task<RouteResult> RouteAsync(HttpListenerContext context, string requestId, string? presetName, ReadOnlyMemory<byte> body, RequestFacts facts, IResponseSink sink)
+    private Task<RouteResult> RouteAsync(HttpContext context, string requestId, string? presetName, ReadOnlyMemory<byte> body, RequestFacts facts, IResponseSink sink, CancellationToken aborted)
     {
         var forward = new List<KeyValuePair<string, string>>(2);
         foreach (string name in s_forwardedHeaders)
         {
-            string? value = context.Request.Headers[name];
+            string? value = context.Request[name];
             if (value is not null)
             {
                 forward.Add(new KeyValuePair<string, string>(name, value));
@@ -323,12 +275,12 @@ internal sealed class ProxyServer : IAsyncDisposable
             RequestId = requestId,
             ForwardHeaders = forward,
         };
-        return _engine.Router.RouteAsync(inbound, sink, _abort.Token);
+        return _engine.Router.RouteAsync(inbound, sink, aborted);
     }
 
-    private async Task<int> HandleShutdownAsync(HttpListenerContext context, string requestId)
+    private async Task<int> HandleShutdownAsync(HttpContext context, string requestId)
     {
-        if (!_control.Authorizes(context.Request.Headers["x-ccr-control-token"]))
+        if (!_control.Authorizes(context.Request["x-ccr-control-token"]))
         {
             return await ErrorAsync(context.Response, 403, "permission_error",
                 "Stopping this proxy needs its control token, which only the user who started it can read (Stop-CcrProxy sends it).", requestId).ConfigureAwait(false);
@@ -346,13 +298,9 @@ internal sealed class ProxyServer : IAsyncDisposable
         return status;
     }
 
-    private async Task<int> HandleCountTokensAsync(HttpListenerContext context, string requestId, string? presetName)
+    private async Task<int> HandleCountTokensAsync(HttpContext context, string requestId, string? presetName)
     {
-        using PooledBufferWriter? body = await ReadBodyAsync(context, requestId).ConfigureAwait(false);
-        if (body is null)
-        {
-            return context.Response.StatusCode;
-        }
+        PooledBufferWriter body = context.Body;
 
         if (presetName is not null && !_engine.Snapshot.Config.Presets.ContainsKey(presetName))
         {
@@ -377,48 +325,6 @@ internal sealed class ProxyServer : IAsyncDisposable
             writer.WriteEndObject();
         }).ConfigureAwait(false);
     }
-
-    /// <summary>Reads the body within MAX_BODY_BYTES; on a violation answers 413 and returns null.</summary>
-    private async Task<PooledBufferWriter?> ReadBodyAsync(HttpListenerContext context, string requestId)
-    {
-        long limit = _engine.Snapshot.Config.MaxBodyBytes;
-        long declared = context.Request.ContentLength64;
-        if (declared > limit)
-        {
-            await ErrorAsync(context.Response, 413, "request_too_large", TooLarge(declared, limit), requestId).ConfigureAwait(false);
-            return null;
-        }
-
-        var body = new PooledBufferWriter(declared > 0 ? (int)declared : 16 * 1024);
-        try
-        {
-            Stream input = context.Request.InputStream;
-            while (true)
-            {
-                int read = await input.ReadAsync(body.GetMemory(16 * 1024)).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    return body;
-                }
-
-                body.Advance(read);
-                if (body.WrittenCount > limit)
-                {
-                    body.Dispose();
-                    await ErrorAsync(context.Response, 413, "request_too_large", TooLarge(body.WrittenCount, limit), requestId).ConfigureAwait(false);
-                    return null;
-                }
-            }
-        }
-        catch
-        {
-            body.Dispose();
-            throw;
-        }
-    }
-
-    private static string TooLarge(long size, long limit) => string.Create(CultureInfo.InvariantCulture,
-        $"The request body ({size} bytes) is larger than MAX_BODY_BYTES ({limit} bytes). Raise MAX_BODY_BYTES in the config if such requests are expected.");
 
     /// <summary>Maps a path to an endpoint; rejects preset names that could escape the route (dots, encoded slashes).</summary>
     internal static bool TryParseRoute(string path, string? rawUrl, out string route, out string? presetName)
@@ -554,7 +460,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
     }
 
-    private static async Task<int> WriteJsonAsync(HttpListenerResponse response, int status, Action<Utf8JsonWriter> write)
+    private static async Task<int> WriteJsonAsync(HttpResponse response, int status, Action<Utf8JsonWriter> write)
     {
         using var buffer = new PooledBufferWriter(1024);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -562,50 +468,37 @@ internal sealed class ProxyServer : IAsyncDisposable
             write(writer);
         }
 
-        response.StatusCode = status;
-        response.ContentType = "application/json";
-        response.ContentLength64 = buffer.WrittenCount;
-        await response.OutputStream.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+        await response.WriteCompleteAsync(status, "application/json", buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
         return status;
     }
 
-    private static async Task<int> WriteBytesAsync(HttpListenerResponse response, int status, ReadOnlyMemory<byte> json)
+    private static async Task<int> WriteBytesAsync(HttpResponse response, int status, ReadOnlyMemory<byte> json)
     {
-        response.StatusCode = status;
-        response.ContentType = "application/json";
-        response.ContentLength64 = json.Length;
-        await response.OutputStream.WriteAsync(json).ConfigureAwait(false);
+        await response.WriteCompleteAsync(status, "application/json", json, CancellationToken.None).ConfigureAwait(false);
         return status;
     }
 
-    private static async Task<int> WriteTextAsync(HttpListenerResponse response, string contentType, string text)
+    private static async Task<int> WriteTextAsync(HttpResponse response, string contentType, string text)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        response.StatusCode = 200;
-        response.ContentType = contentType;
-        response.ContentLength64 = bytes.Length;
-        await response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
+        await response.WriteCompleteAsync(200, contentType, Encoding.UTF8.GetBytes(text), CancellationToken.None).ConfigureAwait(false);
         return 200;
     }
 
-    private static async Task<int> ErrorAsync(HttpListenerResponse response, int status, string type, string message, string requestId)
+    private static async Task<int> ErrorAsync(HttpResponse response, int status, string type, string message, string requestId)
     {
         await TryWriteErrorAsync(response, new AnthropicError(status, type, message), requestId).ConfigureAwait(false);
         return status;
     }
 
-    private static async Task TryWriteErrorAsync(HttpListenerResponse response, AnthropicError error, string requestId)
+    private static async Task TryWriteErrorAsync(HttpResponse response, AnthropicError error, string requestId)
     {
         try
         {
             var buffer = new ArrayBufferWriter<byte>(256);
             error.WriteJson(buffer, requestId);
-            response.StatusCode = error.Status;
-            response.ContentType = "application/json";
-            response.ContentLength64 = buffer.WrittenCount;
-            await response.OutputStream.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+            await response.WriteCompleteAsync(error.Status, "application/json", buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
             // The headers were already sent or the client left; there is nothing more to tell it.
         }

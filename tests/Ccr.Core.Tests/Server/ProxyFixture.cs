@@ -78,7 +78,20 @@ internal sealed class ProxyFixture : IAsyncDisposable
         return (response, JsonNode.Parse(text)!);
     }
 
-    public async Task<string> ReadLogAsync()
+    /// <summary>The log once it contains every one of <paramref name="expected"/> (lines are written just after the client got its answer), or as it is after 5 s.</summary>
+    public async Task<string> ReadLogAsync(params string[] expected)
+    {
+        string log = await ReadLogOnceAsync();
+        for (int i = 0; i < 50 && !expected.All(e => log.Contains(e, StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(100);
+            log = await ReadLogOnceAsync();
+        }
+
+        return log;
+    }
+
+    private async Task<string> ReadLogOnceAsync()
     {
         await Proxy.Engine.Log.FlushAsync(CancellationToken.None);
         var all = new StringBuilder();

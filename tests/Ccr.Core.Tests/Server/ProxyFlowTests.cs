@@ -119,7 +119,7 @@ public class ProxyFlowTests
         Assert.Equal("backup,backup-model", (string?)body["model"]);
         Assert.Equal(2, f.Upstream.CountFor("qwen3-coder-plus")); // 1 try + 1 retry from tierRetries
         Assert.Equal(1, f.Upstream.CountFor("backup-model"));
-        string log = await f.ReadLogAsync();
+        string log = await f.ReadLogAsync("\"tier_name\":\"ccr-qwen\"", "\"tier_name\":\"ccr-backup\"");
         Assert.Contains("\"tier_name\":\"ccr-qwen\"", log, StringComparison.Ordinal);
         Assert.Contains("\"tier_name\":\"ccr-backup\"", log, StringComparison.Ordinal);
     }
@@ -155,7 +155,7 @@ public class ProxyFlowTests
         Assert.Equal("from backup", (string?)firstBody["content"]![0]!["text"]);
         Assert.Equal("from backup", (string?)secondBody["content"]![0]!["text"]);
         Assert.Equal(1, f.Upstream.CountFor("qwen3-coder-plus")); // the second request skipped the cooling tier
-        Assert.Contains("skipped:cooldown", await f.ReadLogAsync(), StringComparison.Ordinal);
+        Assert.Contains("skipped:cooldown", await f.ReadLogAsync("skipped:cooldown"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public class ProxyFlowTests
         Assert.Equal("qwen", (string?)first["content"]![0]!["text"]);
         Assert.Equal("from backup", (string?)second["content"]![0]!["text"]);
         Assert.Equal(1, f.Upstream.CountFor("qwen3-coder-plus"));
-        Assert.Contains("skipped:quota", await f.ReadLogAsync(), StringComparison.Ordinal);
+        Assert.Contains("skipped:quota", await f.ReadLogAsync("skipped:quota"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,263 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Ccr.Core.Buffers;
+using Ccr.Core.Routing;
+
+namespace Ccr.Core.Server.Http;
+
+/// <summary>
+/// One response on an HTTP/1.1 connection: a whole body with Content-Length, or a chunked stream
+/// whose every write goes to the socket at once (with the head in the same packet as the first event).
+/// </summary>
+internal sealed class HttpResponse : IResponseSink
+{
+    private readonly HttpConnection _connection;
+    private readonly List<KeyValuePair<string, string>> _headers = new(8);
+    private readonly bool _headOnly;
+    private PooledBufferWriter? _pendingHead;
+    private bool _streaming;
+    private bool _ended;
+
+    public HttpResponse(HttpConnection connection, bool keepAlive, bool headOnly)
+    {
+        _connection = connection;
+        KeepAlive = keepAlive;
+        _headOnly = headOnly;
+    }
+
+    public bool HasStarted { get; private set; }
+
+    public int StatusCode { get; private set; }
+
+    /// <summary>False once the connection must close after this response.</summary>
+    public bool KeepAlive { get; set; }
+
+    public void SetHeader(string name, string value)
+    {
+        if (HasStarted)
+        {
+            return;
+        }
+
+        for (int i = 0; i < _headers.Count; i++)
+        {
+            if (string.Equals(_headers[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                _headers[i] = new KeyValuePair<string, string>(name, value);
+                return;
+            }
+        }
+
+        _headers.Add(new KeyValuePair<string, string>(name, value));
+    }
+
+    public string? GetHeader(string name)
+    {
+        foreach (KeyValuePair<string, string> header in _headers)
+        {
+            if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return header.Value;
+            }
+        }
+
+        return null;
+    }
+
+    public void StartStream(int status, string contentType)
+    {
+        if (HasStarted)
+        {
+            throw new InvalidOperationException("The response has already started.");
+        }
+
+        HasStarted = true;
+        _streaming = true;
+        StatusCode = status;
+        _pendingHead = new PooledBufferWriter(512);
+        WriteHead(_pendingHead, status, contentType, contentLength: -1);
+    }
+
+    public async ValueTask WriteCompleteAsync(int status, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        if (HasStarted)
+        {
+            throw new InvalidOperationException("The response has already started.");
+        }
+
+        HasStarted = true;
+        _ended = true;
+        StatusCode = status;
+        using var buffer = new PooledBufferWriter(512 + (body.Length <= 64 * 1024 ? body.Length : 0));
+        WriteHead(buffer, status, contentType, body.Length);
+        if (_headOnly)
+        {
+            await _connection.SendAsync(buffer.WrittenMemory).ConfigureAwait(false);
+            return;
+        }
+
+        if (body.Length <= 64 * 1024)
+        {
+            // Head and body in one send: one packet for the common small answer.
+            buffer.Write(body.Span);
+            await _connection.SendAsync(buffer.WrittenMemory).ConfigureAwait(false);
+        }
+        else
+        {
+            await _connection.SendAsync(buffer.WrittenMemory).ConfigureAwait(false);
+            await _connection.SendAsync(body).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask WriteAndFlushAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        if (!_streaming || _ended)
+        {
+            throw new InvalidOperationException("WriteAndFlushAsync needs a started, unfinished stream.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        using var chunk = new PooledBufferWriter(data.Length + 16 + (_pendingHead?.WrittenCount ?? 0));
+        TakePendingHead(chunk);
+        WriteChunkHeader(chunk, data.Length);
+        chunk.Write(data.Span);
+        chunk.Write("\r\n"u8);
+        await _connection.SendAsync(chunk.WrittenMemory).ConfigureAwait(false);
+    }
+
+    /// <summary>Finishes a stream with its last chunk; a response the handler never started becomes a 500.</summary>
+    public async ValueTask EndAsync()
+    {
+        if (!HasStarted)
+        {
+            KeepAlive = false;
+            byte[] body = Encoding.UTF8.GetBytes("{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Ccr produced no answer for this request.\"}}");
+            await WriteCompleteAsync(500, "application/json", body, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        if (_streaming && !_ended)
+        {
+            _ended = true;
+            using var tail = new PooledBufferWriter(16 + (_pendingHead?.WrittenCount ?? 0));
+            TakePendingHead(tail);
+            tail.Write("0\r\n\r\n"u8);
+            await _connection.SendAsync(tail.WrittenMemory).ConfigureAwait(false);
+        }
+    }
+
+    private void TakePendingHead(PooledBufferWriter into)
+    {
+        if (_pendingHead is not null)
+        {
+            into.Write(_pendingHead.WrittenSpan);
+            _pendingHead.Dispose();
+            _pendingHead = null;
+        }
+    }
+
+    private void WriteHead(PooledBufferWriter buffer, int status, string contentType, long contentLength)
+    {
+        buffer.Write("HTTP/1.1 "u8);
+        WriteNumber(buffer, status);
+        buffer.Write(" "u8);
+        WriteAscii(buffer, ReasonPhrase(status));
+        buffer.Write("\r\nContent-Type: "u8);
+        WriteAscii(buffer, contentType);
+        if (contentLength >= 0)
+        {
+            buffer.Write("\r\nContent-Length: "u8);
+            WriteNumber(buffer, contentLength);
+        }
+        else
+        {
+            buffer.Write("\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no"u8);
+        }
+
+        foreach (KeyValuePair<string, string> header in _headers)
+        {
+            buffer.Write("\r\n"u8);
+            WriteAscii(buffer, header.Key);
+            buffer.Write(": "u8);
+            WriteHeaderValue(buffer, header.Value);
+        }
+
+        buffer.Write(KeepAlive ? "\r\n\r\n"u8 : "\r\nConnection: close\r\n\r\n"u8);
+    }
+
+    private static void WriteChunkHeader(PooledBufferWriter buffer, int length)
+    {
+        Span<byte> span = buffer.GetSpan(12);
+        length.TryFormat(span, out int written, "X", CultureInfo.InvariantCulture);
+        span[written] = (byte)'\r';
+        span[written + 1] = (byte)'\n';
+        buffer.Advance(written + 2);
+    }
+
+    private static void WriteNumber(PooledBufferWriter buffer, long value)
+    {
+        Span<byte> span = buffer.GetSpan(20);
+        Utf8Formatter.TryFormat(value, span, out int written);
+        buffer.Advance(written);
+    }
+
+    private static void WriteAscii(PooledBufferWriter buffer, string text)
+    {
+        Span<byte> span = buffer.GetSpan(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            span[i] = c is >= ' ' and <= '~' ? (byte)c : (byte)'?';
+        }
+
+        buffer.Advance(text.Length);
+    }
+
+    private static void WriteHeaderValue(PooledBufferWriter buffer, string value)
+    {
+        // CR and LF never reach the wire: a value cannot start a new header (response splitting).
+        int max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        Span<byte> span = buffer.GetSpan(max);
+        int written = Encoding.UTF8.GetBytes(value, span);
+        for (int i = 0; i < written; i++)
+        {
+            if (span[i] is (byte)'\r' or (byte)'\n')
+            {
+                span[i] = (byte)' ';
+            }
+        }
+
+        buffer.Advance(written);
+    }
+
+    internal static string ReasonPhrase(int status) => status switch
+    {
+        100 => "Continue",
+        200 => "OK",
+        202 => "Accepted",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        413 => "Payload Too Large",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        499 => "Client Closed Request",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        529 => "Overloaded",
+        _ => "Status",
+    };
+}

@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Ccr.Core.Server.Http;
+
+/// <summary>
+/// A small HTTP/1.1 server on plain sockets. It replaces HttpListener, whose managed Linux
+/// implementation was the proxy's main cost and offers no header or body timeouts: this one parses
+/// only what a JSON API needs, bounds every wait (see <see cref="HttpServerLimits"/>), and notices
+/// a client hanging up mid-request.
+/// </summary>
+internal sealed class HttpServer : IAsyncDisposable
+{
+    private readonly List<Socket> _listeners = new();
+    private readonly List<Task> _acceptLoops = new();
+    private readonly ConcurrentDictionary<HttpConnection, byte> _connections = new();
+    private readonly Func<HttpContext, Task> _handler;
+    private readonly Func<long> _maxBodyBytes;
+    private readonly HttpServerLimits _limits;
+    private readonly CancellationTokenSource _stopping = new();
+    private int _connectionCount;
+
+    public HttpServer(Func<HttpContext, Task> handler, HttpServerLimits limits, Func<long> maxBodyBytes)
+    {
+        _handler = handler;
+        _limits = limits;
+        _maxBodyBytes = maxBodyBytes;
+    }
+
+    public int Port { get; private set; }
+
+    public bool IsStopping => _stopping.IsCancellationRequested;
+
+    public long MaxBodyBytes => _maxBodyBytes();
+
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>
+    /// Binds every address on <paramref name="port"/> (0 = a free port, the same for all of them).
+    /// The first address must bind; later ones (IPv6 loopback) are best effort.
+    /// </summary>
+    /// <exception cref="SocketException">The port is taken on the first address.</exception>
+    public void Start(IReadOnlyList<IPAddress> addresses, int port)
+    {
+        for (int i = 0; i < addresses.Count; i++)
+        {
+            var socket = new Socket(addresses[i].AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (OperatingSystem.IsWindows())
+                {
+                    // Without it another process could bind the same port and steal connections.
+                    socket.ExclusiveAddressUse = true;
+                }
+
+                if (addresses[i].AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    socket.DualMode = false;
+                }
+
+                socket.Bind(new IPEndPoint(addresses[i], port));
+                socket.Listen(1024);
+            }
+            catch (SocketException) when (i > 0)
+            {
+                socket.Dispose();
+                continue;
+            }
+            catch
+            {
+                socket.Dispose();
+                foreach (Socket bound in _listeners)
+                {
+                    bound.Dispose();
+                }
+
+                _listeners.Clear();
+                throw;
+            }
+
+            port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+            _listeners.Add(socket);
+        }
+
+        Port = port;
+        foreach (Socket listener in _listeners)
+        {
+            _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener)));
+        }
+    }
+
+    /// <summary>Stops accepting; idle connections close now, busy ones when their request is done or when <see cref="CloseAll"/> runs.</summary>
+    public void StopAccepting()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        foreach (Socket listener in _listeners)
+        {
+            listener.Dispose();
+        }
+
+        foreach (HttpConnection connection in _connections.Keys)
+        {
+            if (!connection.Busy)
+            {
+                connection.Close();
+            }
+        }
+    }
+
+    public void CloseAll()
+    {
+        foreach (HttpConnection connection in _connections.Keys)
+        {
+            connection.Close();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        StopAccepting();
+        CloseAll();
+        try
+        {
+            await Task.WhenAll(_acceptLoops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        _stopping.Dispose();
+    }
+
+    internal void OnConnectionClosed(HttpConnection connection)
+    {
+        if (_connections.TryRemove(connection, out _))
+        {
+            Interlocked.Decrement(ref _connectionCount);
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                if (_stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (Interlocked.Increment(ref _connectionCount) > _limits.MaxConnections)
+            {
+                Interlocked.Decrement(ref _connectionCount);
+                socket.Dispose();
+                continue;
+            }
+
+            socket.NoDelay = true;
+            var connection = new HttpConnection(socket, this, _limits);
+            _connections.TryAdd(connection, 0);
+            _ = connection.RunAsync(_handler);
+        }
+    }
+}

@@ -16,6 +16,9 @@
         'Remove-CcrPreset'
         'Start-CcrProxy'
         'Stop-CcrProxy'
+        'Get-CcrProxy'
+        'Test-CcrProvider'
+        'Invoke-CcrMessage'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

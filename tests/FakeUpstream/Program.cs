@@ -6,6 +6,8 @@ namespace FakeUpstream;
 /// <summary>
 /// <c>FakeUpstream [--port N] [--mode default|bench] [--chunks N] [--delay-ms D]</c>: prints one line
 /// <c>listening http://127.0.0.1:PORT/</c> and serves until stdin reaches EOF, Ctrl+C or SIGTERM.
+/// <para>Scripts cannot reach a separate process, so in default mode the model name picks the reply
+/// (see <see cref="ByModelName"/>): Pester tests use models such as <c>fail-500</c> or <c>fail-401</c>.</para>
 /// </summary>
 internal static class Program
 {
@@ -30,6 +32,11 @@ internal static class Program
             // Every chat/messages request gets the same small answer; nothing is recorded.
             server.RecordRequests = false;
             server.ScriptDefault(FakeReply.Stream(options.Chunks, TimeSpan.FromMilliseconds(options.DelayMs)));
+        }
+
+        else
+        {
+            server.Handle(ByModelName);
         }
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -58,6 +65,21 @@ internal static class Program
         await Task.WhenAny(stop.Task, stdinClosed).ConfigureAwait(false);
         return 0;
     }
+
+    /// <summary>
+    /// <c>fail-500</c>: a 500; <c>fail-401</c>: invalid_api_key; <c>fail-429</c>: rate limited (Retry-After 60);
+    /// <c>fail-quota</c>: quota_exceeded; <c>slow-N</c>: the usual answer after N milliseconds; anything else: the default reply.
+    /// </summary>
+    private static FakeReply? ByModelName(RecordedRequest request) => request.Model switch
+    {
+        "fail-500" => FakeReply.ServerError(500),
+        "fail-401" => FakeReply.InvalidApiKey(),
+        "fail-429" => FakeReply.RateLimited(60),
+        "fail-quota" => FakeReply.QuotaExceeded(),
+        { } model when model.StartsWith("slow-", StringComparison.Ordinal) && int.TryParse(model.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int ms)
+            => FakeReply.SlowFirstByte(TimeSpan.FromMilliseconds(ms), FakeReply.Text("Hello from fake upstream")),
+        _ => null,
+    };
 
     private sealed record Options(int Port, bool Bench, int Chunks, int DelayMs)
     {

@@ -28,6 +28,29 @@ public sealed class PresetNameCompleter : IArgumentCompleter
     }
 }
 
+/// <summary>Completes provider names from the config named by <c>-ConfigPath</c> (or the default one).</summary>
+public sealed class ProviderNameCompleter : IArgumentCompleter
+{
+    /// <summary>Returns the provider names that start with what was typed.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        CcrConfig? config = CompletionConfig.Load(fakeBoundParameters);
+        if (config is null)
+        {
+            yield break;
+        }
+
+        string typed = CompletionConfig.Unquote(wordToComplete);
+        foreach (ProviderConfig provider in config.Providers)
+        {
+            if (provider.Name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
+            {
+                yield return new CompletionResult(CompletionConfig.Quote(provider.Name), provider.Name, CompletionResultType.ParameterValue, provider.Endpoint.ToString());
+            }
+        }
+    }
+}
+
 /// <summary>Completes <c>provider,model</c> routes from the providers and models in the config.</summary>
 public sealed class RouteCompleter : IArgumentCompleter
 {

@@ -1,15 +1,27 @@
+using System.Globalization;
 using System.Management.Automation;
 using Ccr.Core.Config;
+using Ccr.Core.Routing;
+using Ccr.Core.Server;
 
 namespace Ccr.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Lists the Router.tiers fallback chain in priority order.</para>
+/// <para type="synopsis">Lists the Router.tiers fallback chain in priority order, with live state when a proxy runs.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CcrTier")]
 [OutputType(typeof(TierInfo))]
 public sealed class GetCcrTierCommand : CcrConfigCmdlet
 {
+    private static readonly HttpClient s_client = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(2) })
+    {
+        Timeout = TimeSpan.FromSeconds(5),
+    };
+
+    /// <summary>Shows only what the config says, without asking a running proxy.</summary>
+    [Parameter]
+    public SwitchParameter Offline { get; set; }
+
     /// <summary>Writes one TierInfo per tier, tier 0 first.</summary>
     protected override void ProcessRecord()
     {
@@ -21,9 +33,70 @@ public sealed class GetCcrTierCommand : CcrConfigCmdlet
             WriteVerbose($"{path} has no Router.tiers; requests use Router.default only.");
         }
 
+        (IReadOnlyList<TierStatus>? live, string? source) = Offline ? (null, null) : LiveState(config, path);
         for (int i = 0; i < tiers.Count; i++)
         {
-            WriteObject(TierInfo.From(config, i, tiers[i]));
+            TierStatus? status = null;
+            if (live is not null)
+            {
+                foreach (TierStatus candidate in live)
+                {
+                    if (candidate.Index == i && string.Equals(candidate.Provider, tiers[i].Provider, StringComparison.OrdinalIgnoreCase) && candidate.Model == tiers[i].Model)
+                    {
+                        status = candidate;
+                    }
+                }
+            }
+
+            WriteObject(TierInfo.From(config, i, tiers[i], status, status is null ? null : source));
+        }
+    }
+
+    /// <summary>The tiers' state from a proxy in this session serving the config, else from the config's port.</summary>
+    private (IReadOnlyList<TierStatus>? Tiers, string? Source) LiveState(CcrConfig config, string path)
+    {
+        CcrProxy? local = CcrSession.FindProxyServing(path);
+        if (local is not null)
+        {
+            return (TierStatusReport.Build(local.Engine), "this session");
+        }
+
+        ProxyHealth? health = ProxyProbe.GetHealthAsync(config.Port, TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+        if (health is not { IsCcr: true })
+        {
+            WriteVerbose(string.Create(CultureInfo.InvariantCulture, $"No Ccr proxy answers on port {config.Port}; showing the config only."));
+            return (null, null);
+        }
+
+        if (!CcrSession.SamePath(health.ConfigPath, path))
+        {
+            WriteVerbose($"The proxy on port {config.Port} serves {health.ConfigPath}, not {path}; showing the config only.");
+            return (null, null);
+        }
+
+        string url = CcrSession.LoopbackUrl(config.Port) + "/ccr/tiers";
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url));
+            if (!string.IsNullOrEmpty(config.ApiKey))
+            {
+                request.Headers.Add("x-api-key", config.ApiKey);
+            }
+
+            using HttpResponseMessage response = s_client.Send(request);
+            if (!response.IsSuccessStatusCode)
+            {
+                WriteWarning(string.Create(CultureInfo.InvariantCulture, $"The proxy on port {config.Port} answered {(int)response.StatusCode} to /ccr/tiers; showing the config only."));
+                return (null, null);
+            }
+
+            byte[] body = response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+            return (TierStatusReport.Parse(body), CcrSession.LoopbackUrl(config.Port));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            WriteWarning($"Could not read the live tier state from {url} ({e.Message}); showing the config only.");
+            return (null, null);
         }
     }
 }

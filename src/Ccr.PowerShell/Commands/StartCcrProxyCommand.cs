@@ -1,4 +1,10 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Management.Automation;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text.Json;
 using Ccr.Core;
 using Ccr.Core.Config;
 using Ccr.Core.Server;
@@ -7,83 +13,139 @@ using Ccr.PowerShell.Model;
 namespace Ccr.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Starts the Ccr proxy inside this session and returns at once.</para>
+/// <para type="synopsis">Starts the Ccr proxy inside this session (or, with -Detached, in its own process) and returns at once.</para>
 /// Safe in a profile: when a Ccr proxy already serves the port (this session, another session or a
 /// detached process) that proxy is returned instead of failing.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "CcrProxy", SupportsShouldProcess = true)]
 [OutputType(typeof(ProxyInfo))]
-public sealed class StartCcrProxyCommand : PSCmdlet
+public sealed class StartCcrProxyCommand : CcrConfigCmdlet
 {
     internal const string PortInUseErrorId = "PortInUse";
-    internal const string ConfigInvalidErrorId = "ConfigInvalid";
     internal const string NonLoopbackErrorId = "NonLoopbackWithoutApiKey";
+    internal const string DetachedStartFailedErrorId = "DetachedStartFailed";
 
+    /// <summary>Claude Code needs some token or it asks to log in; the proxy ignores it when APIKEY is not set.</summary>
+    internal const string PlaceholderToken = "ccr";
+
+    private static readonly TimeSpan s_detachedStartTimeout = TimeSpan.FromSeconds(20);
     private static int s_exitHookInstalled;
+
+    private readonly CancellationTokenSource _cancel = new();
 
     /// <summary>The port to serve; default PORT from the config, else 3456.</summary>
     [Parameter]
     [ValidateRange(1, 65535)]
     public int Port { get; set; }
 
-    /// <summary>The config file; default CCR_CONFIG, else ~/.claude-code-router/config.json.</summary>
+    /// <summary>Runs the proxy in its own pwsh process that outlives this session.</summary>
     [Parameter]
-    public string? ConfigPath { get; set; }
+    public SwitchParameter Detached { get; set; }
+
+    /// <summary>Sets ANTHROPIC_BASE_URL (and ANTHROPIC_AUTH_TOKEN) in this session so Claude Code uses the proxy.</summary>
+    [Parameter]
+    public SwitchParameter SetEnvironment { get; set; }
 
     /// <summary>Writes the proxy object to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Internal: the body of a detached proxy process; serves until stopped.</summary>
+    [Parameter(DontShow = true)]
+    public SwitchParameter DetachedChild { get; set; }
+
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
-        string configPath = ConfigPaths.Resolve(ConfigPath is null ? null : GetUnresolvedProviderPathFromPSPath(ConfigPath));
-        int port = MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : PortFromConfig(configPath);
+        string configPath = ResolveConfigPath();
+        ConfigLoadResult loaded = ConfigLoader.Load(configPath, LoadOptions());
+        int port = MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : loaded.Config?.Port ?? CcrInfo.DefaultPort;
+
+        if (DetachedChild)
+        {
+            RunDetachedChild(configPath, port);
+            return;
+        }
 
         CcrProxy? running = CcrProxy.FindInProcess(port);
         if (running is not null)
         {
             WriteVerbose($"A Ccr proxy already runs in this session on port {port}; returning it.");
-            Emit(ProxyInfo.From(running));
+            Finish(ProxyInfo.From(running), loaded.Config);
             return;
         }
 
-        if (!ShouldProcess($"http://127.0.0.1:{port}/ serving {configPath}", "Start Ccr proxy"))
+        ProxyHealth? other = ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+        if (other is { IsCcr: true })
+        {
+            WriteVerbose($"A Ccr proxy (pid {other.ProcessId}, {other.Mode}) already serves port {port}; returning it.");
+            if (other.ConfigPath is not null && !CcrSession.SamePath(other.ConfigPath, configPath))
+            {
+                WriteWarning($"The Ccr proxy on port {port} serves {other.ConfigPath}, not {configPath}. Stop it (Stop-CcrProxy -Port {port}) or pick another port to serve this config.");
+            }
+
+            Finish(ProxyInfo.From(other), loaded.Config);
+            return;
+        }
+
+        if (loaded.Config is null)
+        {
+            ThrowTerminatingError(ErrorFor(new ConfigException(loaded.Diagnostics), configPath));
+        }
+
+        string mode = Detached ? "detached" : "session";
+        if (!ShouldProcess($"http://127.0.0.1:{port}/ serving {configPath} ({mode})", "Start Ccr proxy"))
         {
             return;
         }
 
+        if (Detached)
+        {
+            if (!IsPortFree(port))
+            {
+                ThrowTerminatingError(PortInUse(port, configPath, null));
+            }
+
+            Finish(StartDetached(configPath, port), loaded.Config);
+            return;
+        }
+
+        CcrProxy proxy = StartInSession(configPath, port, "session");
+        WriteVerbose($"Ccr proxy listening on {proxy.BaseUrl} (config {configPath}).");
+        Finish(ProxyInfo.From(proxy), loaded.Config);
+    }
+
+    /// <summary>Ctrl+C in a detached child (or while waiting for one to start).</summary>
+    protected override void StopProcessing() => _cancel.Cancel();
+
+    private CcrProxy StartInSession(string configPath, int port, string mode)
+    {
         CcrProxy proxy;
         try
         {
-            proxy = CcrProxy.Start(new CcrProxyOptions
-            {
-                ConfigPath = configPath,
-                Port = port,
-            });
+            proxy = CcrProxy.Start(new CcrProxyOptions { ConfigPath = configPath, Port = port, Mode = mode });
         }
         catch (ProxyStartException e) when (e.Failure == ProxyStartFailure.PortInUse)
         {
+            // Lost a race with another session starting at the same moment: that one is as good as ours.
             ProxyHealth? other = ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
-            if (other is { IsCcr: true })
+            if (other is { IsCcr: true } && CcrProxy.FindInProcess(port) is { } mine)
             {
-                WriteVerbose($"A Ccr proxy (pid {other.ProcessId}, {other.Mode}) already serves port {port}; returning it.");
-                Emit(ProxyInfo.From(other));
-                return;
+                return mine;
             }
 
-            ThrowTerminatingError(new ErrorRecord(e, PortInUseErrorId, ErrorCategory.ResourceUnavailable, port));
-            return;
+            ThrowTerminatingError(PortInUse(port, configPath, e));
+            throw;
         }
         catch (ProxyStartException e) when (e.Failure == ProxyStartFailure.ConfigInvalid)
         {
             ThrowTerminatingError(new ErrorRecord(e, ConfigInvalidErrorId, ErrorCategory.InvalidData, configPath));
-            return;
+            throw;
         }
         catch (ProxyStartException e)
         {
             ThrowTerminatingError(new ErrorRecord(e, NonLoopbackErrorId, ErrorCategory.SecurityError, configPath));
-            return;
+            throw;
         }
 
         // The proxy lives on thread-pool threads; it must not outlive the module or the process.
@@ -93,21 +155,234 @@ public sealed class StartCcrProxyCommand : PSCmdlet
             AppDomain.CurrentDomain.ProcessExit += (_, _) => ModuleLifetime.RunCleanup();
         }
 
-        WriteVerbose($"Ccr proxy listening on {proxy.BaseUrl} (config {configPath}).");
-        Emit(ProxyInfo.From(proxy));
+        return proxy;
     }
 
-    private void Emit(ProxyInfo info)
+    private void RunDetachedChild(string configPath, int port)
     {
+        CcrProxy proxy = StartInSession(configPath, port, "detached");
+        try
+        {
+            // Blocks this process until Stop-CcrProxy (from any session) or Ctrl+C.
+            proxy.Completion.Wait(_cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            proxy.StopAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        }
+    }
+
+    private ProxyInfo StartDetached(string configPath, int port)
+    {
+        ProcessStartInfo start = DetachedStartInfo(configPath, port);
+        WriteVerbose($"Starting a detached proxy: {start.FileName} {string.Join(' ', start.ArgumentList)}");
+        using Process child = Process.Start(start) ?? throw new InvalidOperationException("The detached pwsh did not start.");
+        child.StandardInput.Close();
+        var errors = new System.Text.StringBuilder();
+        child.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (errors)
+                {
+                    errors.AppendLine(e.Data);
+                }
+            }
+        };
+        child.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (errors)
+                {
+                    errors.AppendLine(e.Data);
+                }
+            }
+        };
+        child.BeginErrorReadLine();
+        child.BeginOutputReadLine();
+
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < s_detachedStartTimeout && !_cancel.IsCancellationRequested)
+        {
+            ProxyHealth? health = ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(1), _cancel.Token).GetAwaiter().GetResult();
+            if (health is { IsCcr: true })
+            {
+                WriteVerbose($"Detached Ccr proxy (pid {health.ProcessId}) listening on port {port}.");
+                return ProxyInfo.From(health);
+            }
+
+            if (child.HasExited)
+            {
+                break;
+            }
+
+            Thread.Sleep(200);
+        }
+
+        string output;
+        lock (errors)
+        {
+            output = errors.ToString().Trim();
+        }
+
+        if (!child.HasExited)
+        {
+            child.Kill(entireProcessTree: true);
+        }
+
+        ThrowTerminatingError(new ErrorRecord(
+            new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"The detached proxy did not answer on port {port} within {s_detachedStartTimeout.TotalSeconds} s.{(output.Length > 0 ? " Its output: " + output : "")} Run Start-CcrProxy without -Detached to see the error in this session.")),
+            DetachedStartFailedErrorId,
+            ErrorCategory.OpenError,
+            port));
+        throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>The same pwsh, importing this very module, running the hidden -DetachedChild body.</summary>
+    private static ProcessStartInfo DetachedStartInfo(string configPath, int port)
+    {
+        string processPath = Environment.ProcessPath ?? "pwsh";
+        var command = new List<string>();
+        string host = Path.GetFileNameWithoutExtension(processPath);
+        if (string.Equals(host, "dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            // pwsh runs as a dotnet tool: the muxer needs the entry assembly (pwsh.dll) to run it again.
+            command.Add(processPath);
+            command.Add(Assembly.GetEntryAssembly()?.Location ?? "pwsh");
+        }
+        else
+        {
+            command.Add(processPath);
+        }
+
+        string manifest = Path.Combine(Path.GetDirectoryName(typeof(StartCcrProxyCommand).Assembly.Location) ?? ".", "Ccr.psd1");
+        command.Add("-NoProfile");
+        command.Add("-NonInteractive");
+        command.Add("-Command");
+        command.Add(string.Create(CultureInfo.InvariantCulture,
+            $"Import-Module {Quote(manifest)}; Start-CcrProxy -DetachedChild -Port {port} -ConfigPath {Quote(configPath)}"));
+
+        // setsid: a new session, so closing the terminal (SIGHUP to its session) does not take the proxy down.
+        string? setsid = OperatingSystem.IsWindows() ? null : new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+        var start = new ProcessStartInfo(setsid ?? command[0])
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+            WorkingDirectory = Path.GetDirectoryName(configPath) ?? Environment.CurrentDirectory,
+        };
+        foreach (string arg in setsid is null ? command.Skip(1) : command)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
+    }
+
+    private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static bool IsPortFree(int port)
+    {
+        try
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, port);
+            probe.Start();
+            probe.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static ErrorRecord PortInUse(int port, string configPath, Exception? inner) => new(
+        inner ?? new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+            $"Port {port} is already in use by another program (not a Ccr proxy). Pick another with Start-CcrProxy -Port <n> (and point ANTHROPIC_BASE_URL at it), or set PORT in {configPath}.")),
+        PortInUseErrorId,
+        ErrorCategory.ResourceUnavailable,
+        port);
+
+    private void Finish(ProxyInfo info, CcrConfig? config)
+    {
+        if (SetEnvironment)
+        {
+            ApplyEnvironment(info, config);
+        }
+
         if (PassThru)
         {
             WriteObject(info);
         }
     }
 
-    private static int PortFromConfig(string configPath)
+    private void ApplyEnvironment(ProxyInfo info, CcrConfig? config)
     {
-        ConfigLoadResult loaded = ConfigLoader.Load(configPath);
-        return loaded.Config?.Port ?? CcrInfo.DefaultPort;
+        if (!ShouldProcess("ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN in this session", "Set to " + info.BaseUrl))
+        {
+            return;
+        }
+
+        Environment.SetEnvironmentVariable("ANTHROPIC_BASE_URL", info.BaseUrl);
+        string? apiKey = config?.ApiKey;
+        Environment.SetEnvironmentVariable("ANTHROPIC_AUTH_TOKEN", string.IsNullOrEmpty(apiKey) ? PlaceholderToken : apiKey);
+        WriteVerbose(string.IsNullOrEmpty(apiKey)
+            ? $"ANTHROPIC_BASE_URL={info.BaseUrl}; ANTHROPIC_AUTH_TOKEN={PlaceholderToken} (a placeholder: the proxy has no APIKEY, and Claude Code needs some token so it does not ask to log in)."
+            : $"ANTHROPIC_BASE_URL={info.BaseUrl}; ANTHROPIC_AUTH_TOKEN set to the config's APIKEY.");
+
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY")))
+        {
+            WriteWarning("ANTHROPIC_API_KEY is also set. Claude Code then sees two credentials and may use the API key instead of the proxy's token; remove it for this session with Remove-Item Env:ANTHROPIC_API_KEY.");
+        }
+
+        foreach (string warning in ClaudeSettingsConflicts(info.BaseUrl))
+        {
+            WriteWarning(warning);
+        }
+    }
+
+    /// <summary>Claude Code applies <c>env</c> from ~/.claude/settings.json over the shell's, silently bypassing the proxy.</summary>
+    internal static IEnumerable<string> ClaudeSettingsConflicts(string baseUrl)
+    {
+        string settings = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".claude", "settings.json");
+        if (!File.Exists(settings))
+        {
+            return Array.Empty<string>();
+        }
+
+        var found = new List<string>();
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(settings), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("env", out JsonElement env) || env.ValueKind != JsonValueKind.Object)
+            {
+                return found;
+            }
+
+            if (env.TryGetProperty("ANTHROPIC_BASE_URL", out JsonElement url) && url.ValueKind == JsonValueKind.String &&
+                !string.Equals(url.GetString()?.TrimEnd('/'), baseUrl, StringComparison.OrdinalIgnoreCase))
+            {
+                found.Add($"{settings} sets env.ANTHROPIC_BASE_URL to '{url.GetString()}', which overrides this session's {baseUrl}: Claude Code will bypass Ccr. Remove it from that file or set it to {baseUrl}.");
+            }
+
+            if (env.TryGetProperty("ANTHROPIC_API_KEY", out _))
+            {
+                found.Add($"{settings} sets env.ANTHROPIC_API_KEY, which conflicts with ANTHROPIC_AUTH_TOKEN; Claude Code may send that key instead of the proxy's token. Remove it from that file.");
+            }
+            else if (env.TryGetProperty("ANTHROPIC_AUTH_TOKEN", out _))
+            {
+                found.Add($"{settings} sets env.ANTHROPIC_AUTH_TOKEN, which overrides the token set for this session; make it match the proxy's APIKEY (or remove it).");
+            }
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            found.Add($"Could not read {settings} ({e.Message}) to check whether its env overrides ANTHROPIC_BASE_URL.");
+        }
+
+        return found;
     }
 }

@@ -1,19 +1,24 @@
+using System.Diagnostics;
 using System.Management.Automation;
+using Ccr.Core;
+using Ccr.Core.Config;
 using Ccr.Core.Server;
 using Ccr.PowerShell.Model;
 
 namespace Ccr.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Stops a Ccr proxy, letting in-flight streams finish first.</para>
+/// <para type="synopsis">Stops a Ccr proxy (in this session, another session or a detached process), letting in-flight streams finish first.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "CcrProxy", SupportsShouldProcess = true)]
 [OutputType(typeof(ProxyInfo))]
-public sealed class StopCcrProxyCommand : PSCmdlet
+public sealed class StopCcrProxyCommand : CcrConfigCmdlet
 {
     internal const string ProxyNotFoundErrorId = "ProxyNotFound";
+    internal const string StopRefusedErrorId = "ProxyStopRefused";
+    internal const string StopTimedOutErrorId = "ProxyStopTimedOut";
 
-    /// <summary>The port of the proxy to stop; default every proxy running in this session.</summary>
+    /// <summary>The port of the proxy to stop; default every proxy in this session, else the config's PORT.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, 65535)]
     public int Port { get; set; }
@@ -34,8 +39,7 @@ public sealed class StopCcrProxyCommand : PSCmdlet
         var targets = new List<CcrProxy>();
         if (portGiven)
         {
-            CcrProxy? proxy = CcrProxy.FindInProcess(Port);
-            if (proxy is not null)
+            if (CcrProxy.FindInProcess(Port) is { } proxy)
             {
                 targets.Add(proxy);
             }
@@ -47,18 +51,14 @@ public sealed class StopCcrProxyCommand : PSCmdlet
 
         if (targets.Count == 0)
         {
-            string what = portGiven ? $"on port {Port}" : "in this session";
-            WriteError(new ErrorRecord(
-                new InvalidOperationException($"No Ccr proxy runs {what}. Get-CcrProxy lists the running ones."),
-                ProxyNotFoundErrorId,
-                ErrorCategory.ObjectNotFound,
-                portGiven ? Port : null));
+            int port = portGiven ? Port : ConfigPort();
+            StopElsewhere(port);
             return;
         }
 
         foreach (CcrProxy proxy in targets)
         {
-            if (!ShouldProcess($"Ccr proxy on port {proxy.Port}", "Stop"))
+            if (!ShouldProcess($"Ccr proxy on port {proxy.Port} (this session)", "Stop"))
             {
                 continue;
             }
@@ -71,5 +71,68 @@ public sealed class StopCcrProxyCommand : PSCmdlet
                 WriteObject(info);
             }
         }
+    }
+
+    private int ConfigPort()
+    {
+        ConfigLoadResult loaded = ConfigLoader.Load(ResolveConfigPath(), LoadOptions());
+        return loaded.Config?.Port ?? CcrInfo.DefaultPort;
+    }
+
+    /// <summary>A proxy in another process: asked to stop through /ccr/shutdown with this user's control token.</summary>
+    private void StopElsewhere(int port)
+    {
+        ProxyHealth? health = ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
+        if (health is not { IsCcr: true })
+        {
+            WriteError(new ErrorRecord(
+                new ItemNotFoundException($"No Ccr proxy answers on port {port}. Get-CcrProxy lists the running ones."),
+                ProxyNotFoundErrorId,
+                ErrorCategory.ObjectNotFound,
+                port));
+            return;
+        }
+
+        if (!ShouldProcess($"Ccr proxy on port {port} (pid {health.ProcessId}, {health.Mode})", "Stop"))
+        {
+            return;
+        }
+
+        ProxyInfo info = ProxyInfo.From(health);
+        bool accepted = CcrProxy.RequestStopAsync(port, ConfigPaths.StateFolder, CancellationToken.None).GetAwaiter().GetResult();
+        if (!accepted)
+        {
+            WriteError(new ErrorRecord(
+                new UnauthorizedAccessException($"The Ccr proxy on port {port} (pid {health.ProcessId}) refused to stop: its control token in {ConfigPaths.StateFolder} is missing or does not match (another user's proxy, or another CCR_HOME). Stop it from the session or user that started it."),
+                StopRefusedErrorId,
+                ErrorCategory.PermissionDenied,
+                port));
+            return;
+        }
+
+        // Wait for the port to go quiet, bounded by the drain time the proxy itself allows (10 s) plus slack.
+        var clock = Stopwatch.StartNew();
+        TimeSpan limit = TimeSpan.FromSeconds(Math.Max(DrainTimeoutSeconds, 10) + 5);
+        while (clock.Elapsed < limit)
+        {
+            if (ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(1)).GetAwaiter().GetResult() is not { IsCcr: true })
+            {
+                WriteVerbose($"Stopped the Ccr proxy on port {port} (pid {health.ProcessId}).");
+                if (PassThru)
+                {
+                    WriteObject(info);
+                }
+
+                return;
+            }
+
+            Thread.Sleep(200);
+        }
+
+        WriteError(new ErrorRecord(
+            new TimeoutException($"The Ccr proxy on port {port} accepted the stop request but still answers after {limit.TotalSeconds} s (long streams still draining?). Check again with Get-CcrProxy -Port {port}."),
+            StopTimedOutErrorId,
+            ErrorCategory.OperationTimeout,
+            port));
     }
 }

@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Text;
 using Ccr.Core.Config;
+using Ccr.Core.Routing;
 
 namespace Ccr.PowerShell;
 
@@ -70,13 +73,30 @@ public sealed class TierInfo
     /// <summary>The last upstream error on this tier (null without a running proxy).</summary>
     public string? LastError { get; init; }
 
+    /// <summary>When the last error happened (null without a running proxy).</summary>
+    public DateTimeOffset? LastErrorAt { get; init; }
+
+    /// <summary>Local quota use at a glance, e.g. <c>5h 12/1200 · wk 40/9000 · mo 40/18000</c>; null when the provider has no quota.</summary>
+    public string? Quota { get; init; }
+
+    /// <summary>Each quota window: used, limit, left and when it resets.</summary>
+    public IReadOnlyList<QuotaWindowInfo> QuotaWindows { get; init; } = Array.Empty<QuotaWindowInfo>();
+
+    /// <summary>True when State, Until, counts and quota come from a running proxy.</summary>
+    public bool IsLive { get; init; }
+
+    /// <summary>Where the live state came from (<c>this session</c> or the proxy's URL), or null.</summary>
+    public string? LiveSource { get; init; }
+
     /// <summary>The config file the tier was read from.</summary>
     public string? ConfigPath { get; init; }
 
     /// <summary>The <c>provider,model</c> form.</summary>
     public override string ToString() => Provider + "," + Model;
 
-    internal static TierInfo From(CcrConfig config, int index, RouteTarget target)
+    internal static TierInfo From(CcrConfig config, int index, RouteTarget target) => From(config, index, target, null, null);
+
+    internal static TierInfo From(CcrConfig config, int index, RouteTarget target, TierStatus? live, string? liveSource)
     {
         ProviderConfig? provider = config.FindProvider(target.Provider);
         TierState state = config.GetRouteState(target) switch
@@ -86,6 +106,20 @@ public sealed class TierInfo
             RouteTargetState.UnknownModel => TierState.UnknownModel,
             _ => TierState.Ready,
         };
+        if (live is not null && Enum.TryParse(live.State, ignoreCase: true, out TierState liveState))
+        {
+            state = liveState;
+        }
+
+        var windows = new List<QuotaWindowInfo>();
+        if (live is not null)
+        {
+            foreach (QuotaWindowSnapshot window in live.Quota)
+            {
+                windows.Add(new QuotaWindowInfo { Window = window.Name, Used = window.Used, Limit = window.Limit, Left = window.Left, ResetsAt = window.ResetsAt });
+            }
+        }
+
         return new TierInfo
         {
             Index = index,
@@ -98,6 +132,61 @@ public sealed class TierInfo
             Endpoint = provider?.Endpoint,
             Protocol = provider?.Protocol.ToString(),
             ConfigPath = config.SourcePath,
+            IsLive = live is not null,
+            LiveSource = liveSource,
+            Until = live?.Until,
+            Requests = live?.Requests,
+            Failures = live?.Failures,
+            LastError = live?.LastError,
+            LastErrorAt = live?.LastErrorAt,
+            QuotaWindows = windows,
+            Quota = QuotaWindowInfo.Summary(windows),
         };
     }
+}
+
+/// <summary>One local quota window of a provider (five-hour rolling, weekly, monthly).</summary>
+public sealed class QuotaWindowInfo
+{
+    /// <summary>FiveHour, Weekly or Monthly.</summary>
+    public string Window { get; init; } = "";
+
+    /// <summary>Requests counted in the window.</summary>
+    public long Used { get; init; }
+
+    /// <summary>Requests allowed, or null for no limit.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Requests left, or null for no limit.</summary>
+    public long? Left { get; init; }
+
+    /// <summary>When the window next frees requests.</summary>
+    public DateTimeOffset ResetsAt { get; init; }
+
+    /// <summary><c>5h 12/1200</c>.</summary>
+    public override string ToString() => Short(Window) + " " + Used.ToString(CultureInfo.InvariantCulture) + "/" + (Limit?.ToString(CultureInfo.InvariantCulture) ?? "∞");
+
+    internal static string? Summary(IReadOnlyList<QuotaWindowInfo> windows)
+    {
+        if (windows.Count == 0)
+        {
+            return null;
+        }
+
+        var text = new StringBuilder();
+        foreach (QuotaWindowInfo window in windows)
+        {
+            text.Append(text.Length == 0 ? "" : " · ").Append(window);
+        }
+
+        return text.ToString();
+    }
+
+    private static string Short(string window) => window switch
+    {
+        "FiveHour" => "5h",
+        "Weekly" => "wk",
+        "Monthly" => "mo",
+        _ => window,
+    };
 }

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using Ccr.Core.Config;
+using Ccr.Core.Protocol;
+
+namespace Ccr.Core.Routing;
+
+/// <summary>How a one-token request to one provider ended.</summary>
+/// <param name="Succeeded">The provider answered.</param>
+/// <param name="FailureKind">Auth, QuotaExceeded, RateLimited, Timeout, Network, Server... or null on success.</param>
+/// <param name="Error">The Anthropic-shaped error, or null on success.</param>
+/// <param name="LatencyMs">Time to the answer or the failure.</param>
+/// <param name="Model">The model that answered, as the upstream named it.</param>
+internal sealed record ProviderPingResult(bool Succeeded, string? FailureKind, AnthropicError? Error, double LatencyMs, string? Model);
+
+/// <summary>
+/// Sends a minimal request (max_tokens 1) to exactly one provider and model, through the same
+/// translation and upstream client as routed requests but without fallback: a test of one provider
+/// must never spend another tier's quota.
+/// </summary>
+internal static class ProviderPing
+{
+    public static async Task<ProviderPingResult> PingAsync(RouterEngine engine, string providerName, string model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ConfigSnapshot snapshot = engine.Snapshot;
+        ProviderRuntime provider = snapshot.Find(providerName)
+            ?? throw new ArgumentException("No provider named '" + providerName + "' in the config.", nameof(providerName));
+        var target = new PlannedTarget(new RouteTarget(provider.Name, model), -1, provider.Config.TierName ?? provider.Name, provider);
+        var plan = new RoutePlan(RouteSource.Explicit, null, new[] { target });
+        byte[] body = MessageRequestWriter.Write(new MessageRequestSpec { Model = provider.Name + "," + model, Message = "ping", MaxTokens = 1 });
+        var request = new InboundRequest
+        {
+            Body = body,
+            Facts = RequestFacts.Read(body),
+            RequestId = "req_ccr_test_" + Guid.NewGuid().ToString("N"),
+            ForwardHeaders = MessageRequestWriter.DefaultHeaders,
+        };
+        var sink = new MessageCollector();
+        long started = Stopwatch.GetTimestamp();
+
+        // The provider counts the ping against the plan, so the local quota does too.
+        engine.Quota.RecordRequest(provider.Config);
+        AttemptResult result = await AttemptExecutor.ExecuteAsync(engine, snapshot, plan, target, request, sink, cancellationToken).ConfigureAwait(false);
+        double latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (result.Outcome == AttemptOutcome.Succeeded)
+        {
+            engine.Health.RecordSuccess(target.Key);
+            return new ProviderPingResult(true, null, null, latency, sink.Model);
+        }
+
+        UpstreamFailure? failure = result.Failure;
+        if (failure is not null && failure.Kind == Protocol.FailureKind.QuotaExceeded)
+        {
+            engine.Quota.MarkExhausted(provider.Config, null);
+        }
+
+        return new ProviderPingResult(false, failure?.Kind.ToString() ?? "Cancelled", failure?.Error, latency, sink.Model);
+    }
+}

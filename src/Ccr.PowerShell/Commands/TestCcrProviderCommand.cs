@@ -1,0 +1,367 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Net;
+using System.Text.RegularExpressions;
+using Ccr.Core.Config;
+using Ccr.Core.Routing;
+using Ccr.Core.Server;
+
+namespace Ccr.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Checks each provider's key, key format, endpoint and models, then sends it a one-token request.</para>
+/// Every check is a result object, so <c>Test-CcrProvider | Where-Object Status -ne Ok</c> lists what to fix.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "CcrProvider")]
+[OutputType(typeof(ProviderTestResult))]
+public sealed partial class TestCcrProviderCommand : CcrConfigCmdlet, IDisposable
+{
+    internal const string ProviderNotFoundErrorId = "ProviderNotFound";
+
+    private readonly CancellationTokenSource _cancel = new();
+    private RouterEngine? _engine;
+    private bool _ownsEngine;
+    private string _path = "";
+
+    /// <summary>Provider names or wildcard patterns; every provider when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProviderNameCompleter))]
+    [Alias("Provider")]
+    public string[]? Name { get; set; }
+
+    /// <summary>Runs only the offline checks; nothing is sent to any provider.</summary>
+    [Parameter]
+    public SwitchParameter Offline { get; set; }
+
+    /// <summary>How long the online request may take, in seconds.</summary>
+    [Parameter]
+    [ValidateRange(1, 600)]
+    public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Sends the online request to interactive-only (Coding Plan) providers even from a non-interactive host.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Tests the matching providers.</summary>
+    protected override void ProcessRecord()
+    {
+        _path = ResolveConfigPath();
+        ConfigLoadResult loaded = ConfigLoader.Load(_path, LoadOptions());
+        if (loaded.Config is null)
+        {
+            if (loaded.Diagnostics.Any(d => d.Code == "ConfigNotFound"))
+            {
+                ThrowTerminatingError(ErrorFor(new ConfigException(loaded.Diagnostics), _path));
+            }
+
+            // A config that does not load still gets results, so the user sees every problem at once.
+            foreach (ConfigDiagnostic diagnostic in loaded.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error))
+            {
+                WriteObject(FromDiagnostic(diagnostic));
+            }
+
+            return;
+        }
+
+        CcrConfig config = loaded.Config;
+        foreach (ProviderConfig provider in Select(config))
+        {
+            if (_cancel.IsCancellationRequested)
+            {
+                return;
+            }
+
+            TestProvider(config, provider);
+        }
+    }
+
+    /// <summary>Releases a router built for the online checks.</summary>
+    protected override void EndProcessing() => Dispose();
+
+    /// <summary>Ctrl+C: cancels the online request.</summary>
+    protected override void StopProcessing() => _cancel.Cancel();
+
+    /// <summary>Releases a router built for the online checks.</summary>
+    public void Dispose()
+    {
+        RouterEngine? engine = _engine;
+        _engine = null;
+        if (engine is not null && _ownsEngine)
+        {
+            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private IEnumerable<ProviderConfig> Select(CcrConfig config)
+    {
+        if (Name is null)
+        {
+            return config.Providers;
+        }
+
+        var chosen = new List<ProviderConfig>();
+        foreach (string name in Name)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            bool any = false;
+            foreach (ProviderConfig provider in config.Providers)
+            {
+                if (pattern.IsMatch(provider.Name) && !chosen.Contains(provider))
+                {
+                    chosen.Add(provider);
+                    any = true;
+                }
+            }
+
+            if (!any && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                WriteError(new ErrorRecord(
+                    new ItemNotFoundException($"There is no provider '{name}' in {_path}. Known providers: {string.Join(", ", config.Providers.Select(p => p.Name))}."),
+                    ProviderNotFoundErrorId,
+                    ErrorCategory.ObjectNotFound,
+                    name));
+            }
+        }
+
+        return chosen;
+    }
+
+    private void TestProvider(CcrConfig config, ProviderConfig provider)
+    {
+        ProviderTestResult key = CheckKeyVariable(provider);
+        ProviderTestResult format = CheckKeyFormat(provider);
+        ProviderTestResult endpoint = CheckEndpoint(provider);
+        ProviderTestResult models = CheckModels(provider);
+        WriteObject(key);
+        WriteObject(format);
+        WriteObject(endpoint);
+        WriteObject(models);
+        if (Offline)
+        {
+            return;
+        }
+
+        ProviderTestResult? blocker = new[] { key, format, models }.FirstOrDefault(r => r.Status == ProviderTestStatus.Failed);
+        if (blocker is not null)
+        {
+            WriteObject(Result(provider, "Reachable", ProviderTestStatus.Skipped, $"Not sent: fix the {blocker.Check} check first."));
+            return;
+        }
+
+        string? nonInteractive = provider.InteractiveOnly && !Force ? CcrSession.NonInteractiveReason() : null;
+        if (nonInteractive is not null)
+        {
+            WriteObject(Result(provider, "Reachable", ProviderTestStatus.Skipped,
+                $"Not sent: '{provider.Name}' is a Coding Plan (interactive-only) provider and this host is not interactive ({nonInteractive}). Run Test-CcrProvider from an interactive session, or add -Force."));
+            return;
+        }
+
+        foreach (ProviderTestResult result in Ping(config, provider))
+        {
+            WriteObject(result);
+        }
+    }
+
+    private ProviderTestResult CheckKeyVariable(ProviderConfig provider)
+    {
+        if (provider.KeyState == KeyState.KeyMissing)
+        {
+            string variable = provider.MissingVariable ?? "the key variable";
+            return Result(provider, "KeyVariable", ProviderTestStatus.Failed,
+                $"{variable} is not set, so the provider is skipped. Set it ($env:{variable} = '<key>') or add {variable}=<key> to .env beside {_path}.");
+        }
+
+        if (provider.ApiKey is null)
+        {
+            return Result(provider, "KeyVariable", ProviderTestStatus.Warning,
+                "No api_key is configured; requests go without a key. Add \"api_key\": \"${YOUR_KEY_VARIABLE}\" unless the endpoint needs none.");
+        }
+
+        string source = provider.ApiKeyTemplate is { } template && template.Contains('$', StringComparison.Ordinal) ? " from " + template : "";
+        return Result(provider, "KeyVariable", ProviderTestStatus.Ok, $"Key {provider.KeyHint}{source} is set.");
+    }
+
+    private ProviderTestResult CheckKeyFormat(ProviderConfig provider)
+    {
+        string? key = provider.ApiKey;
+        if (key is null)
+        {
+            return Result(provider, "KeyFormat", ProviderTestStatus.Skipped, "No key to check.");
+        }
+
+        bool planKey = key.StartsWith("sk-sp-", StringComparison.Ordinal);
+        if (ProviderRules.IsCodingPlanHost(provider.Endpoint))
+        {
+            return planKey
+                ? Result(provider, "KeyFormat", ProviderTestStatus.Ok, $"Coding Plan key ({provider.KeyHint}) on the Coding Plan endpoint {provider.Endpoint.Host}.")
+                : Result(provider, "KeyFormat", ProviderTestStatus.Failed, CodingPlanKeyMessage(provider.Endpoint.Host, provider.KeyHint));
+        }
+
+        if (planKey)
+        {
+            return Result(provider, "KeyFormat", ProviderIsStandardDashScope(provider) ? ProviderTestStatus.Failed : ProviderTestStatus.Warning,
+                $"The key {provider.KeyHint} is a Coding Plan key (sk-sp-…), which works only on coding-intl.dashscope.aliyuncs.com. Change api_base_url to https://coding-intl.dashscope.aliyuncs.com/v1, or use this provider's own key.");
+        }
+
+        return Result(provider, "KeyFormat", ProviderTestStatus.Ok, $"Key {provider.KeyHint} fits {provider.Endpoint.Host}.");
+    }
+
+    private static bool ProviderIsStandardDashScope(ProviderConfig provider) => ProviderRules.IsStandardDashScopeHost(provider.Endpoint);
+
+    private static string CodingPlanKeyMessage(string host, string? keyHint) =>
+        $"{host} is a Coding Plan endpoint, which needs the plan key sk-sp-… (this key is {keyHint}): get it from the Coding Plan console, or use dashscope-intl.aliyuncs.com for a standard key.";
+
+    private ProviderTestResult CheckEndpoint(ProviderConfig provider)
+    {
+        Uri endpoint = provider.Endpoint;
+        string protocol = $"{provider.Protocol} protocol ({provider.ProtocolReason})";
+        bool loopback = endpoint.IsLoopback || (IPAddress.TryParse(endpoint.Host, out IPAddress? address) && IPAddress.IsLoopback(address));
+        if (endpoint.Scheme != Uri.UriSchemeHttps && !loopback)
+        {
+            return Result(provider, "Endpoint", ProviderTestStatus.Warning,
+                $"{endpoint} is plain http: the key travels unencrypted. Use the https:// URL of the provider.");
+        }
+
+        if (ProviderRules.IsCodingPlanHost(endpoint) && !(endpoint.AbsolutePath.StartsWith("/v1/", StringComparison.Ordinal) || endpoint.AbsolutePath.StartsWith("/apps/anthropic/", StringComparison.Ordinal)))
+        {
+            return Result(provider, "Endpoint", ProviderTestStatus.Failed,
+                $"{endpoint} is not a Coding Plan API path. Use https://coding-intl.dashscope.aliyuncs.com/v1 (OpenAI) or https://coding-intl.dashscope.aliyuncs.com/apps/anthropic (Anthropic).");
+        }
+
+        return Result(provider, "Endpoint", ProviderTestStatus.Ok, $"Requests go to {endpoint}, {protocol}.");
+    }
+
+    private ProviderTestResult CheckModels(ProviderConfig provider) => provider.Models.Count == 0
+        ? Result(provider, "Models", ProviderTestStatus.Failed, $"'{provider.Name}' lists no models; add \"models\": [\"<model>\"] so routes like {provider.Name},<model> resolve.")
+        : Result(provider, "Models", ProviderTestStatus.Ok, provider.Models.Count.ToString(CultureInfo.InvariantCulture) + " listed: " + string.Join(", ", provider.Models) + ".");
+
+    private IEnumerable<ProviderTestResult> Ping(CcrConfig config, ProviderConfig provider)
+    {
+        RouterEngine engine = Engine(config);
+        string model = provider.Models[0];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(TimeoutSeconds));
+        WriteVerbose($"Sending a one-token request to {provider.Name},{model} at {provider.Endpoint}.");
+        ProviderPingResult ping = ProviderPing.PingAsync(engine, provider.Name, model, timeout.Token).GetAwaiter().GetResult();
+        double latency = Math.Round(ping.LatencyMs, 1);
+        string detail = ping.Error?.Message ?? "";
+        string authority = provider.Endpoint.GetLeftPart(UriPartial.Authority);
+
+        ProviderTestResult Online(string check, ProviderTestStatus status, string message) => Result(provider, check, status, message, latency, model);
+
+        if (ping.Succeeded)
+        {
+            yield return Online("Reachable", ProviderTestStatus.Ok, $"{authority} answered in {latency.ToString(CultureInfo.InvariantCulture)} ms.");
+            yield return Online("Auth", ProviderTestStatus.Ok, $"The key {provider.KeyHint} was accepted.");
+            yield return Online("Quota", ProviderTestStatus.Ok, QuotaText(engine, provider) ?? "The request was served (no local quota configured).");
+            yield break;
+        }
+
+        switch (ping.FailureKind)
+        {
+            case "Cancelled" when _cancel.IsCancellationRequested:
+                yield break;
+            case "Cancelled" or "Timeout":
+                yield return Online("Reachable", ProviderTestStatus.Failed, $"No answer from {authority} within {(ping.FailureKind == "Cancelled" ? TimeoutSeconds.ToString(CultureInfo.InvariantCulture) + " s" : "API_TIMEOUT_MS")}. Check the network and PROXY_URL, or retry later if the provider is overloaded.");
+                break;
+            case "Network":
+                yield return Online("Reachable", ProviderTestStatus.Failed, $"Cannot reach {authority}: {detail} Check api_base_url, DNS, firewalls and PROXY_URL.");
+                break;
+            case "Auth":
+                yield return Online("Reachable", ProviderTestStatus.Ok, $"{authority} answered.");
+                yield return Online("Auth", ProviderTestStatus.Failed, ProviderRules.IsCodingPlanHost(provider.Endpoint)
+                    ? $"The key {provider.KeyHint} was refused: {detail} Coding Plan endpoints need the plan key sk-sp-… from the Coding Plan console."
+                    : $"The key {provider.KeyHint} was refused: {detail} Check that the key belongs to this provider and has not been revoked.");
+                break;
+            case "QuotaExceeded":
+                yield return Online("Reachable", ProviderTestStatus.Ok, $"{authority} answered.");
+                yield return Online("Auth", ProviderTestStatus.Ok, $"The key {provider.KeyHint} was accepted.");
+                yield return Online("Quota", ProviderTestStatus.Failed, $"The provider's quota is used up: {detail} The tier is skipped until the window resets (Get-CcrTier shows when).");
+                break;
+            case "RateLimited":
+                yield return Online("Reachable", ProviderTestStatus.Ok, $"{authority} answered.");
+                yield return Online("Auth", ProviderTestStatus.Ok, $"The key {provider.KeyHint} was accepted.");
+                yield return Online("Quota", ProviderTestStatus.Warning, $"Rate limited right now: {detail} Requests fall to the next tier until it cools down.");
+                break;
+            case "BadRequest" or "ContextTooLong":
+                yield return Online("Reachable", ProviderTestStatus.Ok, $"{authority} answered.");
+                yield return Online("Request", ProviderTestStatus.Failed, $"The provider refused a minimal request to '{model}': {detail} Check that the model name is one this provider serves.");
+                break;
+            default:
+                yield return Online("Reachable", ProviderTestStatus.Failed, $"{authority} failed: {detail} Retry later; if it persists, check the provider's status page.");
+                break;
+        }
+    }
+
+    private static string? QuotaText(RouterEngine engine, ProviderConfig provider)
+    {
+        if (provider.Quota is null)
+        {
+            return null;
+        }
+
+        QuotaSnapshot snapshot = engine.Quota.Snapshot(provider);
+        var parts = new List<string>();
+        foreach (QuotaWindowSnapshot window in snapshot.Windows)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{window.Name} {window.Used}/{(window.Limit?.ToString(CultureInfo.InvariantCulture) ?? "∞")}"));
+        }
+
+        return "Local quota: " + string.Join(", ", parts) + ".";
+    }
+
+    private RouterEngine Engine(CcrConfig config)
+    {
+        if (_engine is not null)
+        {
+            return _engine;
+        }
+
+        CcrProxy? proxy = CcrSession.FindProxyServing(_path);
+        if (proxy is not null)
+        {
+            _engine = proxy.Engine;
+        }
+        else
+        {
+            _engine = new RouterEngine(config, new RouterEngineOptions());
+            _ownsEngine = true;
+        }
+
+        return _engine;
+    }
+
+    private ProviderTestResult Result(ProviderConfig provider, string check, ProviderTestStatus status, string message, double? latency = null, string? model = null) => new()
+    {
+        Provider = provider.Name,
+        Check = check,
+        Status = status,
+        Message = message,
+        LatencyMs = latency,
+        Endpoint = provider.Endpoint.ToString(),
+        Model = model,
+        ConfigPath = _path,
+    };
+
+    private ProviderTestResult FromDiagnostic(ConfigDiagnostic diagnostic)
+    {
+        Match named = ProviderInMessage().Match(diagnostic.Message);
+        string check = diagnostic.Code is "CodingPlanKeyMismatch" or "StandardKeyMismatch" ? "KeyFormat" : "Config";
+        string where = diagnostic.Line > 0
+            ? string.Create(CultureInfo.InvariantCulture, $" ({diagnostic.FilePath ?? _path}:{diagnostic.Line}:{diagnostic.Column}, {diagnostic.JsonPath})")
+            : " (" + diagnostic.JsonPath + ")";
+        return new ProviderTestResult
+        {
+            Provider = named.Success ? named.Groups[1].Value : "",
+            Check = check,
+            Status = ProviderTestStatus.Failed,
+            Message = diagnostic.Message + where,
+            ConfigPath = _path,
+        };
+    }
+
+    [GeneratedRegex("Provider '([^']+)'")]
+    private static partial Regex ProviderInMessage();
+}

@@ -244,7 +244,90 @@ internal static class TokenCounter
     private static long CountString(JsonElement element, string name) =>
         element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? Count(value.GetString()) : 0;
 
-    private static long Count(string? text) => string.IsNullOrEmpty(text) ? 0 : s_tokenizer.Value.CountTokens(text);
+    private static long Count(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return 0;
+        }
+
+        if (text.Length < LargeTextChars)
+        {
+            return s_tokenizer.Value.CountTokens(text);
+        }
+
+        // Claude Code re-sends the whole conversation on every turn, so large blocks repeat: count each once.
+        Hash key = Hash.Of(text);
+        if (s_largeTextCounts.TryGetValue(key, out int cached))
+        {
+            return cached;
+        }
+
+        int count = CountInParallel(text);
+        if (s_largeTextCounts.Count >= MaxCachedTexts)
+        {
+            s_largeTextCounts.Clear();
+        }
+
+        s_largeTextCounts[key] = count;
+        return count;
+    }
+
+    /// <summary>
+    /// Splits a large text just before a space or newline (where the o200k pre-tokenizer would split
+    /// anyway, so the count is unchanged in practice) and counts the pieces on every core.
+    /// </summary>
+    private static int CountInParallel(string text)
+    {
+        var pieces = new List<(int Start, int Length)>(text.Length / PieceChars + 1);
+        int start = 0;
+        while (start < text.Length)
+        {
+            int end = Math.Min(text.Length, start + PieceChars);
+            if (end < text.Length)
+            {
+                int cut = text.LastIndexOfAny(s_breaks, end - 1, Math.Min(end - start - 1, 4096));
+                if (cut > start)
+                {
+                    end = cut;
+                }
+            }
+
+            pieces.Add((start, end - start));
+            start = end;
+        }
+
+        Tokenizer tokenizer = s_tokenizer.Value;
+        if (pieces.Count == 1)
+        {
+            return tokenizer.CountTokens(text);
+        }
+
+        int total = 0;
+        Parallel.For(0, pieces.Count, i =>
+        {
+            (int pieceStart, int pieceLength) = pieces[i];
+            Interlocked.Add(ref total, tokenizer.CountTokens(text.AsSpan(pieceStart, pieceLength)));
+        });
+        return total;
+    }
+
+    private const int LargeTextChars = 16 * 1024;
+    private const int PieceChars = 32 * 1024;
+    private const int MaxCachedTexts = 4096;
+    private static readonly char[] s_breaks = { ' ', '\n' };
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Hash, int> s_largeTextCounts = new();
+
+    /// <summary>A SHA-256 prefix of a text: collisions between two different large blocks are not a practical concern.</summary>
+    private readonly record struct Hash(ulong A, ulong B)
+    {
+        public static Hash Of(string text)
+        {
+            Span<byte> digest = stackalloc byte[32];
+            System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(text.AsSpan()), digest);
+            return new Hash(BinaryPrimitives.ReadUInt64LittleEndian(digest), BinaryPrimitives.ReadUInt64LittleEndian(digest[8..]));
+        }
+    }
 
     /// <summary>The tokenizer itself, for tests that compare against a direct count.</summary>
     internal static Tokenizer Tokenizer => s_tokenizer.Value;

@@ -200,6 +200,7 @@ internal static class AttemptExecutor
         await using ConfiguredAsyncDisposable upstreamScope = upstream.ConfigureAwait(false);
         IAsyncEnumerator<System.Net.ServerSentEvents.SseItem<byte[]>> events = UpstreamSse.ReadAsync(upstream, attemptToken.Token).GetAsyncEnumerator(attemptToken.Token);
         bool started = false;
+        var idle = new IdleTimer(attemptToken, idleTimeout);
         try
         {
             while (true)
@@ -207,8 +208,7 @@ internal static class AttemptExecutor
                 bool hasEvent;
                 try
                 {
-                    // Each event resets the timer: API_TIMEOUT_MS bounds silence, not the length of an answer.
-                    attemptToken.CancelAfter(idleTimeout);
+                    idle.Touch();
                     hasEvent = await events.MoveNextAsync().ConfigureAwait(false);
                 }
                 catch (Exception e) when (IsTransportFailure(e))
@@ -334,6 +334,7 @@ internal static class AttemptExecutor
         SetRouteHeaders(sink, target);
         sink.StartStream(200, "text/event-stream");
         engine.Metrics.StreamStarted();
+        var idle = new IdleTimer(attemptToken, idleTimeout);
         try
         {
             if (!await TryWriteAsync(sink, buffer, clientToken).ConfigureAwait(false))
@@ -346,7 +347,7 @@ internal static class AttemptExecutor
                 int read;
                 try
                 {
-                    attemptToken.CancelAfter(idleTimeout);
+                    idle.Touch();
                     read = await upstream.ReadAsync(buffer.GetMemory(16 * 1024), attemptToken.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (IsTransportFailure(e))
@@ -474,6 +475,34 @@ internal static class AttemptExecutor
         {
             body.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Re-arms the attempt's timeout as data flows, so API_TIMEOUT_MS bounds silence rather than the
+    /// length of an answer; re-arming at most every 250 ms keeps timer work off the per-event path.
+    /// </summary>
+    private struct IdleTimer
+    {
+        private readonly CancellationTokenSource _source;
+        private readonly TimeSpan _timeout;
+        private long _armedAt;
+
+        public IdleTimer(CancellationTokenSource source, TimeSpan timeout)
+        {
+            _source = source;
+            _timeout = timeout;
+            _armedAt = 0;
+        }
+
+        public void Touch()
+        {
+            long now = Environment.TickCount64;
+            if (now - _armedAt >= 250)
+            {
+                _armedAt = now;
+                _source.CancelAfter(_timeout);
+            }
         }
     }
 

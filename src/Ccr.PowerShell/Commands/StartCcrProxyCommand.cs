@@ -75,7 +75,8 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             return;
         }
 
-        ProxyHealth? other = ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+        // A free port (the usual case in a profile) is seen by a bind test, without paying for an HTTP client.
+        ProxyHealth? other = IsPortFree(port) ? null : ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
         if (other is { IsCcr: true })
         {
             WriteVerbose($"A Ccr proxy (pid {other.ProcessId}, {other.Mode}) already serves port {port}; returning it.");

@@ -39,9 +39,13 @@ internal sealed class HttpConnection
     private readonly Socket _socket;
     private readonly HttpServer _server;
     private readonly HttpServerLimits _limits;
-    private readonly CancellationTokenSource _readTimeout = new();
-    private readonly CancellationTokenSource _writeTimeout = new();
     private byte[] _buffer;
+
+    // Deadlines (Environment.TickCount64) of the read and write in progress, 0 when none. The server's
+    // sweeper closes a connection past either: one timer for all connections instead of one per I/O.
+    private long _readDeadline;
+    private long _writeDeadline;
+    private bool _timedOut;
     private int _start;
     private int _end;
     private int _disposed;
@@ -200,8 +204,6 @@ internal sealed class HttpConnection
                 }
             }
 
-            _readTimeout.Dispose();
-            _writeTimeout.Dispose();
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = Array.Empty<byte>();
             _server.OnConnectionClosed(this);
@@ -210,21 +212,30 @@ internal sealed class HttpConnection
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> data)
     {
-        _writeTimeout.CancelAfter(_limits.WriteTimeout);
+        Volatile.Write(ref _writeDeadline, Environment.TickCount64 + (long)_limits.WriteTimeout.TotalMilliseconds);
         try
         {
             while (!data.IsEmpty)
             {
-                int sent = await _socket.SendAsync(data, SocketFlags.None, _writeTimeout.Token).ConfigureAwait(false);
+                int sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
                 data = data[sent..];
             }
         }
         finally
         {
-            if (!_writeTimeout.IsCancellationRequested)
-            {
-                _writeTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-            }
+            Volatile.Write(ref _writeDeadline, 0);
+        }
+    }
+
+    /// <summary>Called by the server's sweeper: closes the connection when a read or write has waited too long.</summary>
+    public void CloseIfOverdue(long now)
+    {
+        long read = Volatile.Read(ref _readDeadline);
+        long write = Volatile.Read(ref _writeDeadline);
+        if ((read != 0 && now > read) || (write != 0 && now > write))
+        {
+            _timedOut = true;
+            Close();
         }
     }
 
@@ -253,23 +264,20 @@ internal sealed class HttpConnection
     private async ValueTask<int> ReceiveAsync(TimeSpan timeout)
     {
         EnsureSpace();
-        _readTimeout.CancelAfter(timeout);
+        Volatile.Write(ref _readDeadline, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
         try
         {
-            int read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, _readTimeout.Token).ConfigureAwait(false);
+            int read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
             _end += read;
             return read;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (_timedOut && e is SocketException or ObjectDisposedException)
         {
             return -1;
         }
         finally
         {
-            if (!_readTimeout.IsCancellationRequested)
-            {
-                _readTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-            }
+            Volatile.Write(ref _readDeadline, 0);
         }
     }
 
@@ -278,7 +286,7 @@ internal sealed class HttpConnection
     {
         try
         {
-            int read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, _readTimeout.Token).ConfigureAwait(false);
+            int read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
             if (read == 0)
             {
                 aborted.Cancel();
@@ -290,24 +298,21 @@ internal sealed class HttpConnection
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
             aborted.Cancel();
-            return e is OperationCanceledException ? -1 : 0;
+            return _timedOut ? -1 : 0;
         }
     }
 
     private async ValueTask<int> AwaitPostedAsync(Task<int> posted, TimeSpan timeout)
     {
-        // The posted read carries the connection's read token: arming its timer bounds the keep-alive wait.
-        _readTimeout.CancelAfter(timeout);
+        // The posted read is already waiting: a deadline bounds the keep-alive wait.
+        Volatile.Write(ref _readDeadline, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
         try
         {
             return await posted.ConfigureAwait(false);
         }
         finally
         {
-            if (!_readTimeout.IsCancellationRequested)
-            {
-                _readTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
-            }
+            Volatile.Write(ref _readDeadline, 0);
         }
     }
 

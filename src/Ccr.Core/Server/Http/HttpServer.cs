@@ -19,6 +19,7 @@ internal sealed class HttpServer : IAsyncDisposable
     private readonly Func<long> _maxBodyBytes;
     private readonly HttpServerLimits _limits;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Timer _sweeper;
     private int _connectionCount;
 
     public HttpServer(Func<HttpContext, Task> handler, HttpServerLimits limits, Func<long> maxBodyBytes)
@@ -26,6 +27,7 @@ internal sealed class HttpServer : IAsyncDisposable
         _handler = handler;
         _limits = limits;
         _maxBodyBytes = maxBodyBytes;
+        _sweeper = new Timer(_ => Sweep(), null, Timeout.Infinite, Timeout.Infinite);
     }
 
     public int Port { get; private set; }
@@ -84,6 +86,7 @@ internal sealed class HttpServer : IAsyncDisposable
         }
 
         Port = port;
+        _sweeper.Change(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         foreach (Socket listener in _listeners)
         {
             _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener)));
@@ -133,7 +136,17 @@ internal sealed class HttpServer : IAsyncDisposable
         {
         }
 
+        await _sweeper.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
+    }
+
+    private void Sweep()
+    {
+        long now = Environment.TickCount64;
+        foreach (HttpConnection connection in _connections.Keys)
+        {
+            connection.CloseIfOverdue(now);
+        }
     }
 
     internal void OnConnectionClosed(HttpConnection connection)

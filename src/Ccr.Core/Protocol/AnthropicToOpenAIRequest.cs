@@ -31,6 +31,10 @@ internal static class AnthropicToOpenAIRequest
             using var writer = new Utf8JsonWriter(output, JsonOutput.WriterOptions);
             WriteRequest(document.RootElement, overrides, profile, writer);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new AnthropicRequestException("The request body has a string with an invalid \\u escape (a lone surrogate); send valid UTF-16 escapes.", e);
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);

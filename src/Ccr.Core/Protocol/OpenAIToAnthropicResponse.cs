@@ -19,6 +19,25 @@ internal static class OpenAIToAnthropicResponse
     {
         ArgumentNullException.ThrowIfNull(reportedModel);
         ArgumentNullException.ThrowIfNull(output);
+
+        // Translate into a scratch buffer first so a failure half way never leaves a partial body in output.
+        var scratch = new ArrayBufferWriter<byte>(Math.Max(256, openAiBody.Length));
+        ResponseSummary summary;
+        try
+        {
+            summary = WriteCore(openAiBody, reportedModel, scratch, provider);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw UpstreamProtocolException.Invalid("The provider answered with a string that has an invalid \\u escape.", e);
+        }
+
+        output.Write(scratch.WrittenSpan);
+        return summary;
+    }
+
+    private static ResponseSummary WriteCore(ReadOnlySpan<byte> openAiBody, string reportedModel, IBufferWriter<byte> output, Ccr.Core.Config.ProviderConfig? provider)
+    {
         if (UpstreamErrorMapper.TryDetectErrorInSuccess(openAiBody, provider, out UpstreamFailure failure))
         {
             throw new UpstreamProtocolException(failure);

@@ -19,6 +19,7 @@ internal sealed class OpenAIToAnthropicStream
     private readonly int _estimatedInputTokens;
     private readonly ProviderConfig? _provider;
     private readonly List<ToolState> _tools = new();
+    private readonly ArrayBufferWriter<byte> _chunkEvents = new(1024);
     private Utf8JsonWriter? _writer;
     private bool _messageStarted;
     private bool _finished;
@@ -126,7 +127,29 @@ internal sealed class OpenAIToAnthropicStream
                 return;
             }
 
-            TranslateChunk(root, output);
+            // A chunk's events are built aside and copied whole, so a chunk that fails half way never leaves a torn event.
+            _chunkEvents.Clear();
+            try
+            {
+                TranslateChunk(root, _chunkEvents);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                // A lone-surrogate \u escape is valid JSON syntax but no valid string.
+                if (!HasOutput)
+                {
+                    throw UpstreamProtocolException.Invalid("The provider's stream has a string with an invalid \\u escape.", e);
+                }
+
+                Fail(new AnthropicError(502, "api_error", "The provider sent an undecodable chunk; the answer is incomplete."), output);
+                return;
+            }
+
+            if (_chunkEvents.WrittenCount > 0)
+            {
+                output.Write(_chunkEvents.WrittenSpan);
+                HasOutput = true;
+            }
         }
     }
 
@@ -566,7 +589,7 @@ internal sealed class OpenAIToAnthropicStream
 
     private Utf8JsonWriter BeginEvent(IBufferWriter<byte> output, ReadOnlySpan<byte> eventName)
     {
-        HasOutput = true;
+        HasOutput |= !ReferenceEquals(output, _chunkEvents);
         output.Write("event: "u8);
         output.Write(eventName);
         output.Write("\ndata: "u8);

@@ -34,6 +34,11 @@ internal sealed class RequestFacts
     public static RequestFacts Read(ReadOnlySpan<byte> body)
     {
         var facts = new RequestFacts();
+        if (body.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            throw new AnthropicRequestException("The request body is empty; send a JSON object with a \"messages\" array.");
+        }
+
         var reader = new Utf8JsonReader(body, JsonOutput.ReaderOptions);
         try
         {
@@ -58,6 +63,11 @@ internal sealed class RequestFacts
             while (reader.Read())
             {
             }
+        }
+        catch (InvalidOperationException e)
+        {
+            // A \u escape that is a lone surrogate is valid JSON syntax but no valid string.
+            throw new AnthropicRequestException("The request body has a string with an invalid \\u escape (a lone surrogate); send valid UTF-16 escapes.", e);
         }
         catch (JsonException e)
         {

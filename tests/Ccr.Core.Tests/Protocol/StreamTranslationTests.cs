@@ -55,7 +55,7 @@ public class StreamTranslationTests
         var output = new ArrayBufferWriter<byte>();
         var e = Assert.Throws<UpstreamProtocolException>(() =>
             translator.Translate("{\"error\":{\"code\":\"1113\",\"message\":\"Insufficient balance or no resource package. Please recharge.\"}}"u8, output));
-        Assert.Equal(FailureKind.QuotaExceeded, e.Failure.Failure().Kind);
+        Assert.Equal(FailureKind.QuotaExceeded, e.Failure.Kind);
         Assert.Equal(0, output.WrittenCount);
         Assert.False(translator.HasOutput);
     }
@@ -100,6 +100,19 @@ public class StreamTranslationTests
     }
 
     [Fact]
+    public void LoneSurrogateEscape_AfterOutput_NeverThrowsAndStaysWellFormed()
+    {
+        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var output = new ArrayBufferWriter<byte>();
+        translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}"u8, output);
+        translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"bad \\ud800\"}}]}"u8, output);
+        translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"x\",\"function\":{\"name\":\"f\",\"arguments\":\"\\udc00\"}}]}}]}"u8, output);
+        translator.Complete(output);
+        List<(string Event, JsonNode Data)> events = StreamHarness.ParseEvents(output.WrittenSpan.ToArray());
+        StreamHarness.AssertWellFormed(events, expectError: events[^1].Event == "error");
+    }
+
+    [Fact]
     public void WritePing_WritesAPingEvent()
     {
         var output = new ArrayBufferWriter<byte>();
@@ -117,9 +130,4 @@ public class StreamTranslationTests
         StreamHarness.AssertWellFormed(StreamHarness.ParseEvents(output.WrittenSpan.ToArray()));
         Assert.Contains("\"stop_reason\":\"end_turn\"", Encoding.UTF8.GetString(output.WrittenSpan), StringComparison.Ordinal);
     }
-}
-
-internal static class UpstreamFailureTestExtensions
-{
-    public static UpstreamFailure Failure(this UpstreamFailure failure) => failure;
 }

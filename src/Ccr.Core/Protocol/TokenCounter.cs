@@ -1,0 +1,251 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text.Json;
+using Microsoft.ML.Tokenizers;
+
+namespace Ccr.Core.Protocol;
+
+/// <summary>Counts the tokens of an Anthropic request: exactly enough for Claude Code's auto-compaction, and cheaply for routing.</summary>
+internal static class TokenCounter
+{
+    /// <summary>What an image costs when its size is unknown (Anthropic's cap for a resized image is about this).</summary>
+    public const int DefaultImageTokens = 1600;
+
+    // Role markers and block separators the model sees around each message and tool definition.
+    private const int PerMessageOverhead = 3;
+    private const int PerBlockOverhead = 1;
+    private const int PerToolOverhead = 8;
+
+    private static readonly Lazy<Tokenizer> s_tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Real BPE (o200k_base) over system, messages (text, tool_use input, tool_result content, thinking), tools, plus image/document estimates.</summary>
+    /// <exception cref="AnthropicRequestException">The body is not a JSON object.</exception>
+    public static int CountRequest(ReadOnlySpan<byte> anthropicBody)
+    {
+        byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, anthropicBody.Length));
+        try
+        {
+            anthropicBody.CopyTo(rented);
+            using JsonDocument document = AnthropicToOpenAIRequest.ParseRequest(rented.AsMemory(0, anthropicBody.Length));
+            JsonElement root = document.RootElement;
+            long total = 0;
+            if (root.TryGetProperty("system", out JsonElement system))
+            {
+                total += CountContent(system);
+            }
+
+            if (root.TryGetProperty("messages", out JsonElement messages) && messages.ValueKind == JsonValueKind.Array)
+            {
+                foreach (JsonElement message in messages.EnumerateArray())
+                {
+                    total += PerMessageOverhead;
+                    if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out JsonElement content))
+                    {
+                        total += CountContent(content);
+                    }
+                }
+            }
+
+            if (root.TryGetProperty("tools", out JsonElement tools) && tools.ValueKind == JsonValueKind.Array)
+            {
+                foreach (JsonElement tool in tools.EnumerateArray())
+                {
+                    if (tool.ValueKind != JsonValueKind.Object)
+                    {
+                        continue;
+                    }
+
+                    total += PerToolOverhead + CountString(tool, "name") + CountString(tool, "description");
+                    if (tool.TryGetProperty("input_schema", out JsonElement schema))
+                    {
+                        total += Count(schema.GetRawText());
+                    }
+                }
+            }
+
+            return (int)Math.Min(int.MaxValue, total);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new AnthropicRequestException("The request body has a string with an invalid \\u escape (a lone surrogate); send valid UTF-16 escapes.", e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>A fast estimate for routing (longContext): string bytes / 4, with images and signatures at fixed costs instead of their base64 size.</summary>
+    public static int Estimate(ReadOnlySpan<byte> anthropicBody)
+    {
+        var reader = new Utf8JsonReader(anthropicBody, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        long textBytes = 0;
+        long fixedTokens = 0;
+        bool skipNext = false;
+        bool dataNext = false;
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        skipNext = reader.ValueTextEquals("signature"u8) || reader.ValueTextEquals("media_type"u8) || reader.ValueTextEquals("type"u8);
+                        dataNext = reader.ValueTextEquals("data"u8);
+                        break;
+                    case JsonTokenType.String:
+                        int length = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+                        if (dataNext && length > 1024)
+                        {
+                            fixedTokens += DefaultImageTokens;
+                        }
+                        else if (!skipNext)
+                        {
+                            textBytes += length;
+                        }
+
+                        skipNext = false;
+                        dataNext = false;
+                        break;
+                    default:
+                        skipNext = false;
+                        dataNext = false;
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // An estimate of a broken body is whatever was read; RequestFacts reports the error.
+        }
+
+        return (int)Math.Min(int.MaxValue, fixedTokens + (textBytes / 4));
+    }
+
+    private static long CountContent(JsonElement content)
+    {
+        if (content.ValueKind == JsonValueKind.String)
+        {
+            return Count(content.GetString());
+        }
+
+        if (content.ValueKind != JsonValueKind.Array)
+        {
+            return 0;
+        }
+
+        long total = 0;
+        foreach (JsonElement block in content.EnumerateArray())
+        {
+            if (block.ValueKind == JsonValueKind.Object)
+            {
+                total += PerBlockOverhead + CountBlock(block);
+            }
+        }
+
+        return total;
+    }
+
+    private static long CountBlock(JsonElement block)
+    {
+        string? type = block.TryGetProperty("type", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        switch (type)
+        {
+            case "text":
+                return CountString(block, "text");
+            case "thinking":
+                return CountString(block, "thinking");
+            case "redacted_thinking":
+                return (block.TryGetProperty("data", out JsonElement data) && data.ValueKind == JsonValueKind.String ? data.GetString()!.Length : 0) / 4;
+            case "tool_use":
+            case "server_tool_use":
+                return CountString(block, "name") + (block.TryGetProperty("input", out JsonElement input) ? Count(input.GetRawText()) : 0);
+            case "tool_result":
+            case "web_search_tool_result":
+                return block.TryGetProperty("content", out JsonElement content) ? CountContent(content) : 0;
+            case "image":
+                return ImageTokens(block);
+            case "document":
+                return DocumentTokens(block);
+            default:
+                return CountString(block, "text");
+        }
+    }
+
+    private static long ImageTokens(JsonElement block)
+    {
+        if (!block.TryGetProperty("source", out JsonElement source) || source.ValueKind != JsonValueKind.Object ||
+            !source.TryGetProperty("data", out JsonElement data) || data.ValueKind != JsonValueKind.String)
+        {
+            return DefaultImageTokens;
+        }
+
+        string base64 = data.GetString()!;
+        if (TryImageSize(base64, out int width, out int height))
+        {
+            return Math.Clamp((long)width * height / 750, 1, DefaultImageTokens);
+        }
+
+        return DefaultImageTokens;
+    }
+
+    /// <summary>Reads width and height from a PNG or GIF header (the first bytes of the base64 data).</summary>
+    internal static bool TryImageSize(string base64, out int width, out int height)
+    {
+        width = 0;
+        height = 0;
+        Span<byte> header = stackalloc byte[24];
+        int chars = Math.Min(base64.Length, 32) / 4 * 4;
+        if (chars < 16 || !Convert.TryFromBase64Chars(base64.AsSpan(0, chars), header, out int written))
+        {
+            return false;
+        }
+
+        if (written >= 24 && header[0] == 0x89 && header[1] == (byte)'P' && header[2] == (byte)'N' && header[3] == (byte)'G')
+        {
+            width = BinaryPrimitives.ReadInt32BigEndian(header[16..20]);
+            height = BinaryPrimitives.ReadInt32BigEndian(header[20..24]);
+            return width > 0 && height > 0;
+        }
+
+        if (written >= 10 && header[0] == (byte)'G' && header[1] == (byte)'I' && header[2] == (byte)'F')
+        {
+            width = BinaryPrimitives.ReadUInt16LittleEndian(header[6..8]);
+            height = BinaryPrimitives.ReadUInt16LittleEndian(header[8..10]);
+            return width > 0 && height > 0;
+        }
+
+        return false;
+    }
+
+    private static long DocumentTokens(JsonElement block)
+    {
+        if (!block.TryGetProperty("source", out JsonElement source) || source.ValueKind != JsonValueKind.Object)
+        {
+            return DefaultImageTokens;
+        }
+
+        string? sourceType = source.TryGetProperty("type", out JsonElement st) && st.ValueKind == JsonValueKind.String ? st.GetString() : null;
+        if (sourceType == "text")
+        {
+            return CountString(source, "data");
+        }
+
+        if (sourceType == "content" && source.TryGetProperty("content", out JsonElement inner))
+        {
+            return CountContent(inner);
+        }
+
+        // A PDF costs roughly its text plus an image per page; without parsing it, scale with its size.
+        long bytes = source.TryGetProperty("data", out JsonElement data) && data.ValueKind == JsonValueKind.String ? data.GetString()!.Length * 3L / 4 : 0;
+        return Math.Max(DefaultImageTokens, bytes / 40);
+    }
+
+    private static long CountString(JsonElement element, string name) =>
+        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? Count(value.GetString()) : 0;
+
+    private static long Count(string? text) => string.IsNullOrEmpty(text) ? 0 : s_tokenizer.Value.CountTokens(text);
+
+    /// <summary>The tokenizer itself, for tests that compare against a direct count.</summary>
+    internal static Tokenizer Tokenizer => s_tokenizer.Value;
+}

@@ -4,7 +4,8 @@
     Builds, tests, benchmarks and packages the Ccr module.
 .DESCRIPTION
     Build   : compiles the solution and lays out an importable module in out/Ccr.
-    Test    : Build, then every xunit project and the Pester suite; ends with one line
+    Test    : Build, then every xunit project, the Pester suite and the conformance suite
+              (tests/conformance: real npm clients against the proxy); ends with one line
               "N passed, N failed" for all of them together and exits non-zero on any failure.
     Bench   : Build, then the benchmark harness in bench/ (writes bench/RESULTS.md).
     Package : Build, then zips out/Ccr into out/Ccr-<version>.zip.
@@ -27,6 +28,9 @@ param(
 
     # Skips the xunit projects (Pester only).
     [switch] $SkipXunit,
+
+    # Skips the conformance suite (real npm clients against the proxy, tests/conformance).
+    [switch] $SkipConformance,
 
     # Arguments passed to the benchmark runner (bench task only).
     [string[]] $BenchArgs = @()
@@ -143,11 +147,31 @@ function Invoke-PesterTests {
     return Get-Content -Raw $summary | ConvertFrom-Json
 }
 
+function Invoke-ConformanceTests {
+    # Claude Code, the Anthropic SDK and the OpenAI SDK from npm against Start-CcrProxy; a machine
+    # without node or the packages counts every case as skipped (with the reason), never as passed.
+    $summary = Join-Path $out 'conformance-summary.json'
+    if (Test-Path $summary) { Remove-Item $summary }
+    $fake = Join-Path $root "tests/FakeUpstream/bin/$Configuration/net10.0/FakeUpstream.dll"
+    $runner = Join-Path $root 'tests/conformance/Invoke-Conformance.ps1'
+    $pwshArgs = @('pwsh', '-NoProfile', '-NonInteractive', '-File', $runner,
+        '-ModulePath', $moduleOut, '-FakeUpstreamPath', $fake, '-SummaryPath', $summary)
+    if ($Filter) { $pwshArgs += @('-Filter', $Filter) }
+    & dotnet @pwshArgs | Out-Host
+    if (-not (Test-Path $summary)) {
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+    $counts = Get-Content -Raw $summary | ConvertFrom-Json
+    Write-Host "Conformance: $($counts.Passed) passed, $($counts.Failed) failed, $($counts.Skipped) skipped"
+    return $counts
+}
+
 function Invoke-Test {
     $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     foreach ($part in @(
             $(if (-not $SkipXunit) { Invoke-XunitTests }),
-            $(if (-not $SkipPester) { Invoke-PesterTests }))) {
+            $(if (-not $SkipPester) { Invoke-PesterTests }),
+            $(if (-not $SkipConformance) { Invoke-ConformanceTests }))) {
         if ($null -eq $part) { continue }
         $total.Passed += [int] $part.Passed
         $total.Failed += [int] $part.Failed

@@ -4,14 +4,14 @@ using System.Runtime.InteropServices;
 namespace FakeUpstream;
 
 /// <summary>
-/// <c>FakeUpstream [--port N] [--mode default|bench] [--chunks N] [--delay-ms D]</c>: prints one line
+/// <c>FakeUpstream [--port N] [--mode default|bench|conformance] [--chunks N] [--delay-ms D]</c>: prints one line
 /// <c>listening http://127.0.0.1:PORT/</c> and serves until stdin reaches EOF, Ctrl+C or SIGTERM.
 /// <para>Scripts cannot reach a separate process, so in default mode the model name picks the reply
 /// (see <see cref="ByModelName"/>): Pester tests use models such as <c>fail-500</c> or <c>fail-401</c>.</para>
 /// </summary>
 internal static class Program
 {
-    private const string Usage = "usage: FakeUpstream [--port N] [--mode default|bench] [--chunks N] [--delay-ms D]";
+    private const string Usage = "usage: FakeUpstream [--port N] [--mode default|bench|conformance] [--chunks N] [--delay-ms D]";
 
     private static async Task<int> Main(string[] args)
     {
@@ -33,7 +33,11 @@ internal static class Program
             server.RecordRequests = false;
             server.ScriptDefault(FakeReply.Stream(options.Chunks, TimeSpan.FromMilliseconds(options.DelayMs)));
         }
-
+        else if (options.Conformance)
+        {
+            // Out-of-process clients pick replies by model name (see ConformanceScript).
+            ConformanceScript.Install(server);
+        }
         else
         {
             server.Handle(ByModelName);
@@ -81,12 +85,13 @@ internal static class Program
         _ => null,
     };
 
-    private sealed record Options(int Port, bool Bench, int Chunks, int DelayMs)
+    private sealed record Options(int Port, bool Bench, bool Conformance, int Chunks, int DelayMs)
     {
         public static Options Parse(string[] args)
         {
             int port = 0;
             bool bench = false;
+            bool conformance = false;
             int chunks = 10;
             int delayMs = 0;
             for (int i = 0; i < args.Length; i++)
@@ -99,12 +104,13 @@ internal static class Program
                         port = ParseNumber(name, value, 0, 65535);
                         break;
                     case "--mode":
-                        bench = value switch
+                        bench = string.Equals(value, "bench", StringComparison.Ordinal);
+                        conformance = string.Equals(value, "conformance", StringComparison.Ordinal);
+                        if (!bench && !conformance && !string.Equals(value, "default", StringComparison.Ordinal))
                         {
-                            "bench" => true,
-                            "default" => false,
-                            _ => throw new FormatException("--mode must be 'default' or 'bench', not '" + value + "'."),
-                        };
+                            throw new FormatException("--mode must be 'default', 'bench' or 'conformance', not '" + value + "'.");
+                        }
+
                         break;
                     case "--chunks":
                         chunks = ParseNumber(name, value, 0, 1_000_000);
@@ -117,7 +123,7 @@ internal static class Program
                 }
             }
 
-            return new Options(port, bench, chunks, delayMs);
+            return new Options(port, bench, conformance, chunks, delayMs);
         }
 
         private static int ParseNumber(string name, string value, int min, int max)

@@ -290,11 +290,6 @@ internal static class AnthropicToOpenAIRequest
     {
         var result = new List<ChatMessage>();
         string? system = ReadSystem(root, overrides);
-        if (!string.IsNullOrEmpty(system))
-        {
-            result.Add(new ChatMessage("system") { Parts = { ContentPart.Text(system) } });
-        }
-
         if (root.TryGetProperty("messages", out JsonElement messages) && messages.ValueKind == JsonValueKind.Array)
         {
             foreach (JsonElement message in messages.EnumerateArray())
@@ -304,9 +299,17 @@ internal static class AnthropicToOpenAIRequest
                     continue;
                 }
 
-                string role = message.TryGetProperty("role", out JsonElement r) && r.ValueKind == JsonValueKind.String && r.ValueEquals("assistant") ? "assistant" : "user";
+                string role = message.TryGetProperty("role", out JsonElement r) && r.ValueKind == JsonValueKind.String
+                    ? r.ValueEquals("assistant") ? "assistant" : r.ValueEquals("system") ? "system" : "user"
+                    : "user";
                 message.TryGetProperty("content", out JsonElement content);
-                if (role == "assistant")
+                if (role == "system")
+                {
+                    // Many chat templates reject a system turn after the first message, so in-conversation
+                    // system turns (Claude Code's environment notes) join the leading system message.
+                    system = AppendSystemText(system, content);
+                }
+                else if (role == "assistant")
                 {
                     AddAssistant(content, profile, result);
                 }
@@ -317,8 +320,49 @@ internal static class AnthropicToOpenAIRequest
             }
         }
 
+        if (!string.IsNullOrEmpty(system))
+        {
+            result.Insert(0, new ChatMessage("system") { Parts = { ContentPart.Text(system) } });
+        }
+
         PairToolCalls(result);
         return profile.MergeConsecutiveRoles ? MergeRoles(result) : result;
+    }
+
+    private static string? AppendSystemText(string? system, JsonElement content)
+    {
+        var builder = new StringBuilder(system);
+        if (content.ValueKind == JsonValueKind.String)
+        {
+            AppendParagraph(builder, content.GetString()!);
+        }
+        else if (content.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement block in content.EnumerateArray())
+            {
+                if (block.ValueKind == JsonValueKind.Object && block.TryGetProperty("text", out JsonElement text) && text.ValueKind == JsonValueKind.String)
+                {
+                    AppendParagraph(builder, text.GetString()!);
+                }
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static void AppendParagraph(StringBuilder builder, string piece)
+    {
+        if (piece.Length == 0)
+        {
+            return;
+        }
+
+        if (builder.Length > 0)
+        {
+            builder.Append("\n\n");
+        }
+
+        builder.Append(piece);
     }
 
     private static string? ReadSystem(JsonElement root, RequestOverrides overrides)

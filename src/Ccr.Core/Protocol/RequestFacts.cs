@@ -316,10 +316,11 @@ internal sealed class RequestFacts
                 if (reader.ValueTextEquals("role"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType != JsonTokenType.String || !(reader.ValueTextEquals("user"u8) || reader.ValueTextEquals("assistant"u8)))
+                    // Claude Code (2.1.x) sends "system" turns inside messages (environment notes); the API accepts them.
+                    if (reader.TokenType != JsonTokenType.String || !(reader.ValueTextEquals("user"u8) || reader.ValueTextEquals("assistant"u8) || reader.ValueTextEquals("system"u8)))
                     {
                         string got = reader.TokenType == JsonTokenType.String ? "\"" + reader.GetString() + "\"" : Describe(reader.TokenType);
-                        throw new AnthropicRequestException(where + ".role: must be \"user\" or \"assistant\" (got " + got + "); put system text in the top-level \"system\" field.");
+                        throw new AnthropicRequestException(where + ".role: must be \"user\", \"assistant\" or \"system\" (got " + got + "); put system text in the top-level \"system\" field.");
                     }
 
                     hasRole = true;
@@ -347,7 +348,7 @@ internal sealed class RequestFacts
 
             if (!hasRole)
             {
-                throw new AnthropicRequestException(where + ".role: field required (\"user\" or \"assistant\").");
+                throw new AnthropicRequestException(where + ".role: field required (\"user\", \"assistant\" or \"system\").");
             }
 
             if (!hasContent)

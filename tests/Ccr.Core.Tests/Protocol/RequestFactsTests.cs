@@ -54,7 +54,7 @@ public class RequestFactsTests
     [InlineData("{\"model\":\"m\"}", "messages: field required")]
     [InlineData("{\"messages\":[]}", "at least one message")]
     [InlineData("{\"messages\":{}}", "messages: must be an array")]
-    [InlineData("{\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}", "messages[0].role: must be \"user\" or \"assistant\" (got \"system\")")]
+    [InlineData("{\"messages\":[{\"role\":\"developer\",\"content\":\"x\"}]}", "messages[0].role: must be \"user\", \"assistant\" or \"system\" (got \"developer\")")]
     [InlineData("{\"messages\":[{\"role\":\"user\"}]}", "messages[0].content: field required")]
     [InlineData("{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"x\"}]}]}", "messages[0].content[0].type: field required")]
     [InlineData("{\"max_tokens\":\"50\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "max_tokens: must be a positive integer (got a string)")]

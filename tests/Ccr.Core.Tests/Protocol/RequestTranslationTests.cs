@@ -62,4 +62,44 @@ public class RequestTranslationTests
         Assert.Equal(400, e.Error.Status);
         Assert.Equal("invalid_request_error", e.Error.Type);
     }
+
+    [Fact]
+    public void SystemTurnInsideMessages_IsAcceptedAsClaudeCodeSendsIt()
+    {
+        // Claude Code 2.1.x puts its environment notes in a {"role":"system"} turn after the first user turn.
+        byte[] body = """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"Hi"},{"role":"system","content":[{"type":"text","text":"# Environment"}]}]}"""u8.ToArray();
+
+        RequestFacts facts = RequestFacts.Read(body);
+
+        Assert.True(facts.HasMessages);
+    }
+
+    [Fact]
+    public void UnknownRoleInsideMessages_IsStillA400()
+    {
+        byte[] body = """{"model":"m","max_tokens":5,"messages":[{"role":"robot","content":"Hi"}]}"""u8.ToArray();
+
+        var e = Assert.Throws<AnthropicRequestException>(() => RequestFacts.Read(body));
+
+        Assert.Equal(400, e.Error.Status);
+        Assert.Contains("messages[0].role", e.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SystemTurnsInsideMessages_JoinTheLeadingSystemMessageForOpenAIUpstreams()
+    {
+        byte[] body = """
+            {"model":"m","max_tokens":5,"system":"You are Claude Code.",
+             "messages":[{"role":"user","content":"Hi"},{"role":"system","content":[{"type":"text","text":"# Environment"}]},{"role":"system","content":"late note"}]}
+            """u8.ToArray();
+        var output = new ArrayBufferWriter<byte>();
+
+        AnthropicToOpenAIRequest.Write(body, new RequestOverrides { Model = "m" }, ProviderProfile.For(ProtocolFixtures.Provider(null)), output);
+
+        JsonArray messages = ProtocolFixtures.Parse(output)!["messages"]!.AsArray();
+        Assert.Equal(2, messages.Count);
+        Assert.Equal("system", (string?)messages[0]!["role"]);
+        Assert.Equal("You are Claude Code.\n\n# Environment\n\nlate note", (string?)messages[0]!["content"]);
+        Assert.Equal("user", (string?)messages[1]!["role"]);
+    }
 }

@@ -54,6 +54,8 @@ internal sealed class MessageRouter
         });
 
         var skipped = new StringBuilder();
+        bool onlyLimited = true;
+        DateTimeOffset? retryAt = null;
         UpstreamFailure? lastFailure = null;
         string? previousProvider = null;
         int attempts = 0;
@@ -65,6 +67,15 @@ internal sealed class MessageRouter
             {
                 NoteSkip(skipped, target, skipReason, until);
                 Log(request, "attempt", target, 0, routeSource, 0, 0, "skipped:" + skipReason, started, null);
+                if (skipReason is "cooldown" or "quota" && until is DateTimeOffset limitedUntil)
+                {
+                    retryAt = retryAt is null || limitedUntil < retryAt ? limitedUntil : retryAt;
+                }
+                else
+                {
+                    onlyLimited = false;
+                }
+
                 if (skipReason == "quota")
                 {
                     _engine.Metrics.RecordQuotaSkip(target.Target.Provider, target.TierName);
@@ -159,6 +170,15 @@ internal sealed class MessageRouter
         }
 
         AnthropicError final = FinalError(lastFailure, skipped);
+        if (lastFailure is null && onlyLimited && retryAt is DateTimeOffset at)
+        {
+            // Every tier is rate limited or out of quota: say so as a 429 clients know how to wait for.
+            int seconds = (int)Math.Clamp(Math.Ceiling((at - _engine.Time.GetUtcNow()).TotalSeconds), 1, 86_400);
+            sink.SetHeader("retry-after", seconds.ToString(CultureInfo.InvariantCulture));
+            final = new AnthropicError(429, "rate_limit_error",
+                "Every tier is rate limited or out of quota: " + skipped + ". Retry after " + seconds.ToString(CultureInfo.InvariantCulture) + " s, or add a tier.");
+        }
+
         await WriteErrorAsync(sink, final, request.RequestId, cancellationToken).ConfigureAwait(false);
         Log(request, "result", null, -1, routeSource, attempts, final.Status, "error", started, final);
         return new RouteResult { Status = final.Status, Attempts = attempts, Error = final, LatencyMs = ElapsedMs(started) };

@@ -159,6 +159,23 @@ public class ProxyFlowTests
     }
 
     [Fact]
+    public async Task EveryTierCoolingDown_IsA429WithRetryAfter()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(TwoTierConfig, u => u.ScriptDefault(FakeReply.RateLimited(retryAfterSeconds: 90)));
+
+        (HttpResponseMessage first, _) = await f.PostJsonAsync("/v1/messages", SeedVerifyBody);
+        (HttpResponseMessage second, JsonNode body) = await f.PostJsonAsync("/v1/messages", SeedVerifyBody);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.Equal("rate_limit_error", (string?)body["error"]!["type"]);
+        int retryAfter = int.Parse(second.Headers.GetValues("retry-after").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 80, 90);
+        Assert.Equal(1, f.Upstream.CountFor("qwen3-coder-plus"));
+        Assert.Equal(1, f.Upstream.CountFor("backup-model"));
+    }
+
+    [Fact]
     public async Task ExhaustedLocalQuota_SkipsTheTier()
     {
         string config = TwoTierConfig.Replace("\"tier_name\": \"ccr-qwen\"", "\"tier_name\": \"ccr-qwen\", \"quota\": { \"five_hour\": 1 }", StringComparison.Ordinal);

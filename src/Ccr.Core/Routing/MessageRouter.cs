@@ -51,6 +51,10 @@ internal sealed class MessageRouter
             Model = plan.Targets[0].Target.Model,
             TierIndex = plan.Targets[0].TierIndex,
             TierName = plan.Targets[0].TierName,
+            Preset = request.PresetName,
+
+            // Bodies hold the user's code and prompts: logged only when LOG_BODIES says so.
+            Body = snapshot.Config.LogBodies ? System.Text.Encoding.UTF8.GetString(request.Body.Span) : null,
         });
 
         var skipped = new StringBuilder();

@@ -87,7 +87,7 @@ internal sealed class ProxyServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        Interlocked.Increment(ref _inFlight);
+        int inFlight = Interlocked.Increment(ref _inFlight);
         string requestId = NewRequestId();
         HttpResponse response = context.Response;
         int status = 0;
@@ -99,6 +99,15 @@ internal sealed class ProxyServer : IAsyncDisposable
             if (_stopping.IsCancellationRequested)
             {
                 response.KeepAlive = false;
+            }
+
+            if (inFlight > _engine.Snapshot.Config.MaxConcurrentRequests && context.Request.Path != "/health")
+            {
+                // Shed load with a 529 the SDKs retry, instead of queueing work the upstreams cannot take either.
+                response.SetHeader("retry-after", "1");
+                status = await ErrorAsync(response, 529, "overloaded_error", string.Create(CultureInfo.InvariantCulture,
+                    $"Ccr is serving {inFlight - 1} requests, its MAX_CONCURRENT_REQUESTS limit; retry shortly or raise the limit in the config."), requestId).ConfigureAwait(false);
+                return;
             }
 
             (endpoint, status) = await DispatchAsync(context, requestId, aborted.Token).ConfigureAwait(false);

@@ -57,4 +57,7 @@ internal readonly record struct DecisionLogEntry
 
     /// <summary>The preset name when the request came through <c>/preset/{name}</c>.</summary>
     public string? Preset { get; init; }
+
+    /// <summary>The request body, only when LOG_BODIES opts in; redacted like every other field.</summary>
+    public string? Body { get; init; }
 }

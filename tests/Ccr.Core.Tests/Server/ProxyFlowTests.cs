@@ -407,6 +407,38 @@ public class ProxyFlowTests
     }
 
     [Fact]
+    public async Task RequestsBeyondMaxConcurrentRequests_Get529()
+    {
+        string config = TwoTierConfig.Replace("\"API_TIMEOUT_MS\": 1500", "\"API_TIMEOUT_MS\": 5000, \"MAX_CONCURRENT_REQUESTS\": 1", StringComparison.Ordinal);
+        await using ProxyFixture f = await ProxyFixture.StartAsync(config, u => u.Script("qwen3-coder-plus", FakeReply.SlowFirstByte(TimeSpan.FromSeconds(2), FakeReply.Text("slow"))));
+
+        Task<(HttpResponseMessage, JsonNode)> slow = f.PostJsonAsync("/v1/messages", SeedVerifyBody);
+        await Task.Delay(500);
+        (HttpResponseMessage shed, JsonNode shedBody) = await f.PostJsonAsync("/v1/messages", SeedVerifyBody);
+        (HttpResponseMessage first, _) = await slow;
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(529, (int)shed.StatusCode);
+        Assert.Equal("overloaded_error", (string?)shedBody["error"]!["type"]);
+        Assert.Equal(1, f.Upstream.CountFor("qwen3-coder-plus"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RequestBodies_AreLoggedOnlyWithLogBodies_AndStillRedacted(bool logBodies)
+    {
+        string config = TwoTierConfig.Replace("\"API_TIMEOUT_MS\": 1500", "\"API_TIMEOUT_MS\": 1500, \"LOG_BODIES\": " + (logBodies ? "true" : "false"), StringComparison.Ordinal);
+        await using ProxyFixture f = await ProxyFixture.StartAsync(config);
+
+        await f.PostJsonAsync("/v1/messages", """{"model":"qwen,qwen3-coder-plus","max_tokens":5,"messages":[{"role":"user","content":"secret plan sk-sp-test-key-qwen-1234"}]}""");
+        string log = await f.ReadLogAsync("\"event\":\"attempt\"");
+
+        Assert.Equal(logBodies, log.Contains("secret plan", StringComparison.Ordinal));
+        Assert.DoesNotContain("sk-sp-test-key-qwen-1234", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BodyOverTheLimit_Is413()
     {
         string config = TwoTierConfig.Replace("\"API_TIMEOUT_MS\": 1500", "\"API_TIMEOUT_MS\": 1500, \"MAX_BODY_BYTES\": 1024", StringComparison.Ordinal);

@@ -4,6 +4,7 @@ using System.Net;
 using Ccr.Core.Buffers;
 using Ccr.Core.Config;
 using Ccr.Core.Protocol;
+using Ccr.Core.Protocol.Inbound;
 
 namespace Ccr.Core.Routing;
 
@@ -61,8 +62,16 @@ internal static class AttemptExecutor
         };
 
         bool anthropicUpstream = provider.Config.Protocol == WireProtocol.Anthropic;
+
+        // Fast path: an OpenAI client and an OpenAI upstream need no Anthropic round trip (presets still do).
+        bool chatPassthrough = !anthropicUpstream && plan.Preset is null && request.ClientChatBody is not null && sink is OpenAIChatSink;
+        IResponseSink output = chatPassthrough ? ((TranslatingSink)sink).Inner : sink;
         using var upstreamBody = new PooledBufferWriter(request.Body.Length + 1024);
-        if (anthropicUpstream)
+        if (chatPassthrough)
+        {
+            OpenAIChatPassthrough.Write(request.ClientChatBody!.Value.Span, target.Target.Model, provider.Profile.MaxTokensCapFor(target.Target.Model), upstreamBody);
+        }
+        else if (anthropicUpstream)
         {
             AnthropicPassthroughRequest.Write(request.Body.Span, overrides, provider.Profile, upstreamBody);
         }
@@ -111,8 +120,8 @@ internal static class AttemptExecutor
                 bool eventStream = IsEventStream(response);
                 if (request.Facts.Stream && eventStream)
                 {
-                    return anthropicUpstream
-                        ? await PassThroughStreamAsync(engine, target, response, sink, attemptToken, timeout, cancellationToken).ConfigureAwait(false)
+                    return anthropicUpstream || chatPassthrough
+                        ? await PassThroughStreamAsync(engine, target, response, output, chatPassthrough, attemptToken, timeout, cancellationToken).ConfigureAwait(false)
                         : await TranslateStreamAsync(engine, target, request, response, sink, attemptToken, timeout, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -125,7 +134,7 @@ internal static class AttemptExecutor
                         : InvalidResponse(request.Facts.Stream ? "the upstream answered a streaming request with a plain body" : "the upstream answered with a stream that was not asked for"));
                 }
 
-                return await ForwardCompleteAsync(target, provider, anthropicUpstream, body, sink, cancellationToken).ConfigureAwait(false);
+                return await ForwardCompleteAsync(target, provider, anthropicUpstream || chatPassthrough, body, output, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (IsTransportFailure(e))
             {
@@ -139,15 +148,15 @@ internal static class AttemptExecutor
     private static async Task<AttemptResult> ForwardCompleteAsync(
         PlannedTarget target,
         ProviderRuntime provider,
-        bool anthropicUpstream,
+        bool sameProtocol,
         PooledBufferWriter body,
         IResponseSink sink,
         CancellationToken cancellationToken)
     {
         ResponseSummary? summary = null;
-        using var translated = new PooledBufferWriter(anthropicUpstream ? 16 : body.WrittenCount + 512);
+        using var translated = new PooledBufferWriter(sameProtocol ? 16 : body.WrittenCount + 512);
         ReadOnlyMemory<byte> answer;
-        if (anthropicUpstream)
+        if (sameProtocol)
         {
             if (UpstreamErrorMapper.TryDetectErrorInSuccess(body.WrittenSpan, provider.Config, out UpstreamFailure inBody))
             {
@@ -284,14 +293,16 @@ internal static class AttemptExecutor
     }
 
     /// <summary>
-    /// Anthropic upstream to Anthropic client: the bytes go through untouched. Only the first event is
-    /// read ahead, to catch an error that arrives as the first event of a 200 stream.
+    /// Upstream and client speak the same protocol (Anthropic, or OpenAI chat): the bytes go through
+    /// untouched. Only the first event is read ahead, to catch an error that arrives as the first
+    /// event of a 200 stream.
     /// </summary>
     private static async Task<AttemptResult> PassThroughStreamAsync(
         RouterEngine engine,
         PlannedTarget target,
         HttpResponseMessage response,
         IResponseSink sink,
+        bool openAIClient,
         CancellationTokenSource attemptToken,
         TimeSpan idleTimeout,
         CancellationToken clientToken)
@@ -358,7 +369,7 @@ internal static class AttemptExecutor
                     }
 
                     UpstreamFailure failure = UpstreamErrorMapper.FromException(e, provider);
-                    WriteErrorEvent(failure.Error, buffer);
+                    WriteErrorEvent(failure.Error, buffer, openAIClient);
                     await TryWriteAsync(sink, buffer, clientToken).ConfigureAwait(false);
                     return new AttemptResult(AttemptOutcome.FailedAfterStart, failure, null);
                 }
@@ -407,10 +418,19 @@ internal static class AttemptExecutor
         return crlf < 0 || lf < crlf ? lf + 2 : crlf + 4;
     }
 
-    private static void WriteErrorEvent(AnthropicError error, PooledBufferWriter output)
+    private static void WriteErrorEvent(AnthropicError error, PooledBufferWriter output, bool openAIClient)
     {
-        output.Write("event: error\ndata: "u8);
-        error.WriteJson(output, null);
+        if (openAIClient)
+        {
+            output.Write("data: "u8);
+            OpenAIErrorWriter.Write(error, output);
+        }
+        else
+        {
+            output.Write("event: error\ndata: "u8);
+            error.WriteJson(output, null);
+        }
+
         output.Write("\n\n"u8);
     }
 

@@ -37,6 +37,9 @@ internal sealed class InboundRequest
 
     public required string RequestId { get; init; }
 
+    /// <summary>The client's own Chat Completions body, when it came in on /v1/chat/completions: an OpenAI-protocol upstream gets it as it is.</summary>
+    public ReadOnlyMemory<byte>? ClientChatBody { get; init; }
+
     /// <summary>anthropic-version and anthropic-beta, passed on to Anthropic-protocol upstreams.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ForwardHeaders { get; init; } = Array.Empty<KeyValuePair<string, string>>();
 }

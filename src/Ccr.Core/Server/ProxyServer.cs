@@ -251,7 +251,7 @@ internal sealed class ProxyServer : IAsyncDisposable
             return await WriteBytesAsync(context.Response, e.Error.Status, error.WrittenMemory).ConfigureAwait(false);
         }
 
-        RouteResult result = await RouteAsync(context, requestId, presetName, anthropic.WrittenMemory, facts, sink, aborted).ConfigureAwait(false);
+        RouteResult result = await RouteAsync(context, requestId, presetName, anthropic.WrittenMemory, facts, sink, aborted, responses ? null : body.WrittenMemory).ConfigureAwait(false);
         try
         {
             await sink.CompleteAsync(aborted).ConfigureAwait(false);
@@ -264,7 +264,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         return result.Status;
     }
 
-    private Task<RouteResult> RouteAsync(HttpContext context, string requestId, string? presetName, ReadOnlyMemory<byte> body, RequestFacts facts, IResponseSink sink, CancellationToken aborted)
+    private Task<RouteResult> RouteAsync(HttpContext context, string requestId, string? presetName, ReadOnlyMemory<byte> body, RequestFacts facts, IResponseSink sink, CancellationToken aborted, ReadOnlyMemory<byte>? clientChatBody = null)
     {
         var forward = new List<KeyValuePair<string, string>>(2);
         foreach (string name in s_forwardedHeaders)
@@ -283,6 +283,7 @@ internal sealed class ProxyServer : IAsyncDisposable
             PresetName = presetName,
             RequestId = requestId,
             ForwardHeaders = forward,
+            ClientChatBody = clientChatBody,
         };
         return _engine.Router.RouteAsync(inbound, sink, aborted);
     }

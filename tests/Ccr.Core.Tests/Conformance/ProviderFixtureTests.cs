@@ -69,8 +69,12 @@ public class ProviderFixtureTests
         using HttpResponseMessage response = await f.PostAsync(EndpointPath(inbound), RequestBody(inbound, stream));
         string text = await response.Content.ReadAsStringAsync();
 
+        // An OpenAI client in front of an OpenAI upstream gets the provider's own answer through the
+        // passthrough fast path: valid OpenAI, vendor fields and all, so it is read leniently.
+        bool passthrough = inbound == "chat" && !anthropicUpstream && response.StatusCode == HttpStatusCode.OK;
         Answer answer = inbound switch
         {
+            "chat" when passthrough => stream ? ReadRawChatStream(text) : ReadRawChat(text),
             "messages" => stream ? ReadMessagesStream(response, text) : ReadMessage(response, text),
             "chat" => stream ? ReadChatStream(response, text) : ReadChat(response, text),
             _ => stream ? ReadResponsesStream(response, text) : ReadResponse(response, text),
@@ -225,6 +229,49 @@ public class ProviderFixtureTests
             {
                 answer.Append(choice.Delta.Content);
                 tools.AddRange(choice.Delta.ToolCalls?.Select(c => c.Function.Name).OfType<string>() ?? []);
+            }
+        }
+
+        return new Answer(answer.ToString(), tools, IsError: false);
+    }
+
+    private static Answer ReadRawChat(string text)
+    {
+        JsonNode completion = JsonNode.Parse(text)!;
+        if (completion["error"] is not null)
+        {
+            return new Answer(string.Empty, [], IsError: true);
+        }
+
+        JsonNode message = completion["choices"]![0]!["message"]!;
+        var tools = message["tool_calls"]?.AsArray().Select(c => (string)c!["function"]!["name"]!).ToList() ?? [];
+        return new Answer((string?)message["content"] ?? string.Empty, tools, IsError: false);
+    }
+
+    private static Answer ReadRawChatStream(string text)
+    {
+        List<SseEvent> events = UpstreamClient.ParseSse(text);
+        Assert.Equal("[DONE]", events[^1].Data);
+        var answer = new StringBuilder();
+        var tools = new List<string>();
+        foreach (SseEvent e in events.Take(events.Count - 1))
+        {
+            JsonNode chunk = JsonNode.Parse(e.Data)!;
+            if (chunk["error"] is not null)
+            {
+                return new Answer(string.Empty, [], IsError: true);
+            }
+
+            foreach (JsonNode? choice in chunk["choices"]?.AsArray() ?? [])
+            {
+                answer.Append((string?)choice!["delta"]?["content"]);
+                foreach (JsonNode? call in choice["delta"]?["tool_calls"]?.AsArray() ?? [])
+                {
+                    if ((string?)call!["function"]?["name"] is string name)
+                    {
+                        tools.Add(name);
+                    }
+                }
             }
         }
 

@@ -25,6 +25,49 @@ public class ProxyEndpointTests
     }
 
     [Fact]
+    public async Task ChatCompletionsToAnOpenAIUpstream_IsPassedThroughWithOnlyTheModelRewritten()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig, u => u.Script("qwen3-coder-plus", FakeReply.Text("raw answer")));
+
+        (HttpResponseMessage response, JsonNode body) = await f.PostJsonAsync("/v1/chat/completions",
+            """{"model":"qwen,qwen3-coder-plus","seed":7,"logprobs":false,"max_tokens":999999,"messages":[{"role":"user","content":"Hello"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("raw answer", (string?)body["choices"]![0]!["message"]!["content"]);
+        JsonNode sent = JsonNode.Parse(Assert.Single(f.Upstream.Requests).Body)!;
+        Assert.Equal("qwen3-coder-plus", (string?)sent["model"]);
+        Assert.Equal(7, (int)sent["seed"]!);            // a field the Anthropic round trip would drop
+        Assert.False((bool)sent["logprobs"]!);
+        Assert.Equal("Hello", (string?)sent["messages"]![0]!["content"]);
+    }
+
+    [Fact]
+    public async Task ChatCompletionsFallingToAnAnthropicTier_IsTranslated()
+    {
+        const string config = """
+            {
+              "Providers": [
+                { "name": "openai", "api_base_url": "{OPENAI}", "api_key": "sk-one-111111", "models": ["o-model"] },
+                { "name": "plan", "api_base_url": "{ANTHROPIC}", "api_key": "sk-ant-222222", "models": ["a-model"] }
+              ],
+              "Router": { "tiers": ["openai,o-model", "plan,a-model"], "tierRetries": { "tier-0": { "max_retries": 0 } } }
+            }
+            """;
+        await using ProxyFixture f = await ProxyFixture.StartAsync(config, u =>
+        {
+            u.Script("o-model", FakeReply.ServerError(500));
+            u.Script("a-model", FakeReply.Text("from anthropic tier"));
+        });
+
+        (HttpResponseMessage response, JsonNode body) = await f.PostJsonAsync("/v1/chat/completions",
+            """{"model":"gpt-4o","messages":[{"role":"user","content":"Hello"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("chat.completion", (string?)body["object"]);
+        Assert.Equal("from anthropic tier", (string?)body["choices"]![0]!["message"]!["content"]);
+    }
+
+    [Fact]
     public async Task ChatCompletionsStream_EndsWithDone()
     {
         await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig, u => u.Script("qwen3-coder-plus", FakeReply.Stream(5, TimeSpan.Zero, "tok ")));

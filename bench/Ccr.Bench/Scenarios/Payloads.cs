@@ -25,10 +25,11 @@ internal static class Payloads
     }
 
     /// <summary>A count_tokens body of roughly the given number of tokens (common short English words).</summary>
-    public static string CountTokens(int approximateTokens) => Json(new Dictionary<string, object>
+    /// <summary>A ~<paramref name="approximateTokens"/>-token request; a different <paramref name="salt"/> makes a body no cache has seen.</summary>
+    public static string CountTokens(int approximateTokens, int salt = 0) => Json(new Dictionary<string, object>
     {
         ["model"] = Model,
-        ["messages"] = new[] { Msg("user", BuildProse(approximateTokens * 22 / 5)) },
+        ["messages"] = new[] { Msg("user", "sample " + salt.ToString(System.Globalization.CultureInfo.InvariantCulture) + ": " + BuildProse(approximateTokens * 22 / 5)) },
     });
 
     private static Dictionary<string, string> Msg(string role, string content) => new() { ["role"] = role, ["content"] = content };

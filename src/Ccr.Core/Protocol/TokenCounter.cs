@@ -16,6 +16,8 @@ internal static class TokenCounter
     private const int PerBlockOverhead = 1;
     private const int PerToolOverhead = 8;
 
+    private const int MaxRunChars = 64;
+
     private static readonly Lazy<Tokenizer> s_tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Real BPE (o200k_base) over system, messages (text, tool_use input, tool_result content, thinking), tools, plus image/document estimates.</summary>
@@ -244,7 +246,45 @@ internal static class TokenCounter
     private static long CountString(JsonElement element, string name) =>
         element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? Count(value.GetString()) : 0;
 
-    private static long Count(string? text) => string.IsNullOrEmpty(text) ? 0 : s_tokenizer.Value.CountTokens(text);
+    private static long Count(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return 0;
+        }
+
+        // BPE over one very long run without whitespace (a base64 blob, a minified file, a fuzzer's 300 KB of 'x') is
+        // quadratic in the run's length and held a core for minutes; such runs are counted in pieces instead. Ordinary
+        // text has no run that long and is counted whole, exactly as before.
+        long total = 0;
+        int start = 0;
+        int runStart = -1;
+        for (int i = 0; i <= text.Length; i++)
+        {
+            if (i < text.Length && !char.IsWhiteSpace(text[i]))
+            {
+                runStart = runStart < 0 ? i : runStart;
+                continue;
+            }
+
+            if (runStart >= 0 && i - runStart > MaxRunChars)
+            {
+                total += CountSpan(text.AsSpan(start, runStart - start));
+                for (int piece = runStart; piece < i; piece += MaxRunChars)
+                {
+                    total += CountSpan(text.AsSpan(piece, Math.Min(MaxRunChars, i - piece)));
+                }
+
+                start = i;
+            }
+
+            runStart = -1;
+        }
+
+        return total + CountSpan(text.AsSpan(start));
+    }
+
+    private static long CountSpan(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : s_tokenizer.Value.CountTokens(text);
 
     /// <summary>The tokenizer itself, for tests that compare against a direct count.</summary>
     internal static Tokenizer Tokenizer => s_tokenizer.Value;

@@ -21,7 +21,7 @@ public class SoakTests
     {
         int seconds = int.TryParse(Environment.GetEnvironmentVariable("CCR_SOAK_SECONDS"), NumberStyles.None, CultureInfo.InvariantCulture, out int s) && s > 0 ? s : 30;
         var rng = new Random(6);
-        await using ProxyFixture f = await ProxyFixture.StartAsync(ReliabilityConfigs.ThreeTiers(apiTimeoutMs: 500), u => u.Handle(r =>
+        await using ProxyFixture f = await ProxyFixture.StartAsync(ReliabilityConfigs.ThreeTiers(apiTimeoutMs: 2000), u => u.Handle(r =>
         {
             if (r.Model != "flaky-model")
             {
@@ -40,6 +40,7 @@ public class SoakTests
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         long sent = 0;
         long lost = 0;
+        var lostSamples = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var samples = new List<(double At, long Heap, int Fds, int Threads, long Streams)>();
         var clock = Stopwatch.StartNew();
 
@@ -57,11 +58,13 @@ public class SoakTests
                     if (!ok)
                     {
                         Interlocked.Increment(ref lost);
+                        lostSamples.Enqueue((int)response.StatusCode + " " + text[..Math.Min(300, text.Length)]);
                     }
                 }
-                catch (HttpRequestException)
+                catch (HttpRequestException e)
                 {
                     Interlocked.Increment(ref lost);
+                    lostSamples.Enqueue(e.Message);
                 }
             }
         })).ToArray();
@@ -82,7 +85,7 @@ public class SoakTests
         string table = string.Join("\n", samples.Select(x => $"{x.At:0.0}s heap={x.Heap / 1024}KiB fds={x.Fds} threads={x.Threads} streams={x.Streams}"));
         File.WriteAllText(Path.Combine(Path.GetTempPath(), "ccr-soak-last.txt"), $"seconds={seconds} sent={sent} lost={lost}\n{table}\n");
 
-        Assert.Equal(0, lost);
+        Assert.True(lost == 0, lost + " of " + sent + " lost, e.g. " + string.Join(" | ", lostSamples.Take(3)));
         Assert.True(sent > seconds * 10, "only " + sent + " requests in " + seconds + " s");
         Assert.Equal(0, f.Proxy.ActiveStreams);
         var settled = samples.Skip(samples.Count / 3).ToList();

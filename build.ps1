@@ -33,7 +33,10 @@ param(
     [switch] $SkipConformance,
 
     # Arguments passed to the benchmark runner (bench task only).
-    [string[]] $BenchArgs = @()
+    [string[]] $BenchArgs = @(),
+
+    # Bench task only: also run the reliability soak (CCR_SOAK_SECONDS, default 600) and a long fuzz (CCR_FUZZ_CASES, default 200000).
+    [switch] $Soak
 )
 
 $ErrorActionPreference = 'Stop'
@@ -188,6 +191,15 @@ function Invoke-Bench {
     Invoke-Native dotnet (@('run', '--project', $bench, '-c', 'Release', '--') + $BenchArgs + @('--module', $moduleOut, '--results', (Join-Path $root 'bench/RESULTS.md')))
 }
 
+function Invoke-Soak {
+    # Long forms of the CI-bounded reliability tests; docs/RELIABILITY.md records their figures.
+    if (-not $env:CCR_SOAK_SECONDS) { $env:CCR_SOAK_SECONDS = '600' }
+    if (-not $env:CCR_FUZZ_CASES) { $env:CCR_FUZZ_CASES = '200000' }
+    if (-not $env:CCR_FUZZ_HTTP_CASES) { $env:CCR_FUZZ_HTTP_CASES = '5000' }
+    $tests = Join-Path $root 'tests/Ccr.Core.Tests/Ccr.Core.Tests.csproj'
+    Invoke-Native dotnet @('test', $tests, '-c', 'Release', '--filter', 'FullyQualifiedName~Reliability.SoakTests|FullyQualifiedName~Reliability.FuzzTests', '--logger', 'console;verbosity=normal')
+}
+
 function Invoke-Package {
     $manifest = Import-PowerShellDataFile (Join-Path $moduleOut 'Ccr.psd1')
     $zip = Join-Path $out "Ccr-$($manifest.ModuleVersion).zip"
@@ -210,7 +222,7 @@ try {
             }
             Invoke-Test
         }
-        'Bench' { Invoke-Build; Invoke-Bench }
+        'Bench' { Invoke-Build; Invoke-Bench; if ($Soak) { Invoke-Soak } }
         'Package' { Invoke-Build; Invoke-Package }
     }
 }

@@ -91,6 +91,18 @@ public static class ConfigLoader
 
         var reader = new ConfigReader(path, map, CreateResolver(path, options), diagnostics);
         CcrConfig config = reader.Read(document.RootElement);
+        if (reader.HoldsLiteralSecret && FilePermissions.ReadableByOthers(path) is string mode)
+        {
+            diagnostics.Add(new ConfigDiagnostic(
+                DiagnosticSeverity.Warning,
+                "ConfigFileReadableByOthers",
+                $"The config file holds a key but other users can read it (mode {mode}). Run: chmod 600 '{path}' (or move the keys to ${{VAR}} references).",
+                path,
+                1,
+                1,
+                "$"));
+        }
+
         bool failed = diagnostics.Exists(d => d.Severity == DiagnosticSeverity.Error);
         if (failed)
         {

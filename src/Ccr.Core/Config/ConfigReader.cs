@@ -22,6 +22,9 @@ internal sealed class ConfigReader
         _diagnostics = diagnostics;
     }
 
+    /// <summary>True once a provider key or APIKEY was written in the file itself rather than as <c>${VAR}</c>.</summary>
+    public bool HoldsLiteralSecret { get; private set; }
+
     public CcrConfig Read(JsonElement root)
     {
         var providers = new List<ProviderConfig>();
@@ -78,7 +81,7 @@ internal sealed class ConfigReader
             Providers = providers,
             Router = router,
             Presets = presets,
-            ApiKey = NonEmpty(ReadString(root, "APIKEY")),
+            ApiKey = ReadApiKey(root),
             Host = NonEmpty(ReadString(root, "HOST")) ?? defaults.Host,
             Port = ReadInt(root, "PORT", 1, 65535) ?? defaults.Port,
             Log = ReadBool(root, "LOG") ?? defaults.Log,
@@ -94,6 +97,30 @@ internal sealed class ConfigReader
         CheckDuplicateProviders(root, providers);
         CheckRoutes(config, routerPath, presetsPath);
         return config;
+    }
+
+    private string? ReadApiKey(JsonElement root)
+    {
+        string? key = NonEmpty(ReadString(root, "APIKEY"));
+        if (key is not null && root.TryGetProperty("APIKEY", out JsonElement raw) && raw.ValueKind == JsonValueKind.String
+            && string.Equals(raw.GetString(), key, StringComparison.Ordinal))
+        {
+            // A literal APIKEY is common (it is a local password) and not worth a warning of its own, but it makes the file a secret.
+            HoldsLiteralSecret = true;
+        }
+
+        return key;
+    }
+
+    private static string SuggestVariable(string providerName)
+    {
+        var name = new System.Text.StringBuilder(providerName.Length + 8);
+        foreach (char c in providerName)
+        {
+            name.Append(char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_');
+        }
+
+        return name.Append("_API_KEY").ToString();
     }
 
     #region Providers
@@ -166,6 +193,11 @@ internal sealed class ConfigReader
                 else if (key.Length == 0)
                 {
                     key = null;
+                }
+                else if (string.Equals(key, keyTemplate, StringComparison.Ordinal))
+                {
+                    HoldsLiteralSecret = true;
+                    Warning("LiteralApiKey", keyPath, $"Provider '{name}' has its API key written in the config file ({ProviderRules.KeyHint(key)}). Move it to an environment variable or to .env beside the config and write \"api_key\": \"${{{SuggestVariable(name)}}}\" instead, so the file can be shared and backed up safely.");
                 }
             }
             else if (keyElement.ValueKind != JsonValueKind.Null)

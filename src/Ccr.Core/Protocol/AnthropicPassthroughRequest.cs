@@ -21,6 +21,11 @@ internal static class AnthropicPassthroughRequest
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(output);
 
+        if (!System.Text.Unicode.Utf8.IsValid(anthropicBody))
+        {
+            throw new AnthropicRequestException("The request body is not valid UTF-8; send JSON encoded as UTF-8.");
+        }
+
         var reader = new Utf8JsonReader(anthropicBody, JsonOutput.ReaderOptions);
         bool first = true;
         bool hasMaxTokens = false;

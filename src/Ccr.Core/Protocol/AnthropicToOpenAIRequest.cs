@@ -43,6 +43,11 @@ internal static class AnthropicToOpenAIRequest
 
     internal static JsonDocument ParseRequest(ReadOnlyMemory<byte> body)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            throw new AnthropicRequestException("The request body is not valid UTF-8; send JSON encoded as UTF-8.");
+        }
+
         JsonDocument document;
         try
         {

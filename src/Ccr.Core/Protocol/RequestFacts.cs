@@ -39,6 +39,12 @@ internal sealed class RequestFacts
             throw new AnthropicRequestException("The request body is empty; send a JSON object with a \"messages\" array.");
         }
 
+        // The JSON reader only checks UTF-8 when a string is decoded, deep inside the translators; refuse it here as a 400.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw new AnthropicRequestException("The request body is not valid UTF-8; send JSON encoded as UTF-8.");
+        }
+
         var reader = new Utf8JsonReader(body, JsonOutput.ReaderOptions);
         try
         {

@@ -16,6 +16,8 @@ internal static class TokenCounter
     private const int PerBlockOverhead = 1;
     private const int PerToolOverhead = 8;
 
+    private const int MaxRunChars = 64;
+
     private static readonly Lazy<Tokenizer> s_tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Real BPE (o200k_base) over system, messages (text, tool_use input, tool_result content, thinking), tools, plus image/document estimates.</summary>
@@ -253,7 +255,7 @@ internal static class TokenCounter
 
         if (text.Length < LargeTextChars)
         {
-            return s_tokenizer.Value.CountTokens(text);
+            return CountGuarded(text);
         }
 
         // Claude Code re-sends the whole conversation on every turn, so large blocks repeat: count each once.
@@ -297,19 +299,18 @@ internal static class TokenCounter
             start = end;
         }
 
-        Tokenizer tokenizer = s_tokenizer.Value;
         if (pieces.Count == 1)
         {
-            return tokenizer.CountTokens(text);
+            return (int)CountGuarded(text);
         }
 
-        int total = 0;
+        long total = 0;
         Parallel.For(0, pieces.Count, i =>
         {
             (int pieceStart, int pieceLength) = pieces[i];
-            Interlocked.Add(ref total, tokenizer.CountTokens(text.AsSpan(pieceStart, pieceLength)));
+            Interlocked.Add(ref total, CountGuarded(text.AsSpan(pieceStart, pieceLength)));
         });
-        return total;
+        return (int)Math.Min(int.MaxValue, total);
     }
 
     private const int LargeTextChars = 16 * 1024;
@@ -328,6 +329,41 @@ internal static class TokenCounter
             return new Hash(BinaryPrimitives.ReadUInt64LittleEndian(digest), BinaryPrimitives.ReadUInt64LittleEndian(digest[8..]));
         }
     }
+
+    private static long CountGuarded(ReadOnlySpan<char> text)
+    {
+        // BPE over one very long run without whitespace (a base64 blob, a minified file, a fuzzer's 300 KB of 'x') is
+        // quadratic in the run's length and held a core for minutes; such runs are counted in pieces instead. Ordinary
+        // text has no run that long and is counted whole, exactly as before.
+        long total = 0;
+        int start = 0;
+        int runStart = -1;
+        for (int i = 0; i <= text.Length; i++)
+        {
+            if (i < text.Length && !char.IsWhiteSpace(text[i]))
+            {
+                runStart = runStart < 0 ? i : runStart;
+                continue;
+            }
+
+            if (runStart >= 0 && i - runStart > MaxRunChars)
+            {
+                total += CountSpan(text[start..runStart]);
+                for (int piece = runStart; piece < i; piece += MaxRunChars)
+                {
+                    total += CountSpan(text.Slice(piece, Math.Min(MaxRunChars, i - piece)));
+                }
+
+                start = i;
+            }
+
+            runStart = -1;
+        }
+
+        return total + CountSpan(text[start..]);
+    }
+
+    private static long CountSpan(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : s_tokenizer.Value.CountTokens(text);
 
     /// <summary>The tokenizer itself, for tests that compare against a direct count.</summary>
     internal static Tokenizer Tokenizer => s_tokenizer.Value;

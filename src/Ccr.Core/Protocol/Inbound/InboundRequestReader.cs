@@ -14,6 +14,12 @@ internal static class InboundRequestReader
 
     public static JsonDocument Parse(ReadOnlySpan<byte> body)
     {
+        // JsonDocument checks UTF-8 only when a string is read, far from here; refuse a bad body up front as a 400.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw new InboundRequestException("The request body is not valid UTF-8; send JSON encoded as UTF-8.", null);
+        }
+
         JsonDocument document;
         try
         {

@@ -1,0 +1,41 @@
+using System.Globalization;
+using Ccr.Core.Config;
+
+// Usage:
+//   ReliabilityHelper set-presets <config> <prefix> <count>   adds presets <prefix>0..<count-1>, one Set-CcrPreset-style edit each
+//   ReliabilityHelper churn <config>                           rewrites one large preset forever (until killed), printing "ready" first
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: ReliabilityHelper set-presets <config> <prefix> <count> | churn <config>");
+    return 2;
+}
+
+string config = args[1];
+switch (args[0])
+{
+    case "set-presets":
+        int count = int.Parse(args[3], CultureInfo.InvariantCulture);
+        for (int i = 0; i < count; i++)
+        {
+            ConfigEditor.SetPreset(
+                config,
+                new PresetChange { Name = args[2] + i.ToString(CultureInfo.InvariantCulture), Route = "qwen,qwen3-coder-plus", Temperature = 0.5 },
+                new ConfigEditOptions { LockTimeout = TimeSpan.FromSeconds(60) });
+        }
+
+        Console.WriteLine("done");
+        return 0;
+    case "churn":
+        Console.WriteLine("ready");
+        Console.Out.Flush();
+        for (long n = 0; ; n++)
+        {
+            // A large system prompt makes each write take long enough that a kill lands inside it often.
+            string system = new string((char)('a' + (int)(n % 26)), 256 * 1024);
+            ConfigEditor.SetPreset(config, new PresetChange { Name = "big", Route = "qwen,qwen3-coder-plus", System = system });
+        }
+
+    default:
+        Console.Error.WriteLine("unknown command " + args[0]);
+        return 2;
+}

@@ -4,7 +4,7 @@ namespace Ccr.Core.Config;
 /// A loaded, interpolated and validated config. Immutable: a reload builds a new instance and
 /// swaps it in whole, so a request always sees one consistent config.
 /// </summary>
-public sealed class CcrConfig
+public sealed record CcrConfig
 {
     /// <summary>The file this config was read from, or null for a config built in memory.</summary>
     public string? SourcePath { get; init; }
@@ -49,7 +49,22 @@ public sealed class CcrConfig
     /// <summary><c>MAX_BODY_BYTES</c>: the largest request body accepted (default 64 MiB: image-heavy Claude Code turns are large).</summary>
     public long MaxBodyBytes { get; init; } = 64L * 1024 * 1024;
 
-    /// <summary><c>MAX_CONCURRENT_REQUESTS</c>: requests served at once before new ones get 429.</summary>
+    /// <summary><c>MAX_HEADER_BYTES</c>: the largest request line plus headers (default 64 KiB); larger heads get 431.</summary>
+    public int MaxHeaderBytes { get; init; } = 64 * 1024;
+
+    /// <summary><c>HEADERS_TIMEOUT_MS</c>: time allowed for a whole request head once it started (slowloris).</summary>
+    public int HeadersTimeoutMs { get; init; } = 15_000;
+
+    /// <summary><c>BODY_TIMEOUT_MS</c>: time allowed for a whole request body.</summary>
+    public int BodyTimeoutMs { get; init; } = 300_000;
+
+    /// <summary><c>KEEPALIVE_TIMEOUT_MS</c>: how long a connection may sit idle before (or between) requests.</summary>
+    public int KeepAliveTimeoutMs { get; init; } = 120_000;
+
+    /// <summary><c>STREAM_WRITE_TIMEOUT_MS</c>: how long one write may wait on a client that does not read.</summary>
+    public int StreamWriteTimeoutMs { get; init; } = 60_000;
+
+    /// <summary><c>MAX_CONCURRENT_REQUESTS</c>: requests served at once before new ones get 503.</summary>
     public int MaxConcurrentRequests { get; init; } = 1024;
 
     /// <summary>Warnings found while loading (unknown transformer names, numbers written as strings...).</summary>

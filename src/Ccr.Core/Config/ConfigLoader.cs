@@ -110,25 +110,8 @@ public static class ConfigLoader
         }
 
         var warnings = diagnostics.ToArray();
-        return new ConfigLoadResult(new CcrConfig
-        {
-            SourcePath = config.SourcePath,
-            Providers = config.Providers,
-            Router = config.Router,
-            Presets = config.Presets,
-            ApiKey = config.ApiKey,
-            Host = config.Host,
-            Port = config.Port,
-            Log = config.Log,
-            LogLevel = config.LogLevel,
-            LogBodies = config.LogBodies,
-            ApiTimeoutMs = config.ApiTimeoutMs,
-            ProxyUrl = config.ProxyUrl,
-            NonInteractiveMode = config.NonInteractiveMode,
-            MaxBodyBytes = config.MaxBodyBytes,
-            MaxConcurrentRequests = config.MaxConcurrentRequests,
-            Warnings = warnings,
-        }, warnings);
+        // A copy with every member (a record's `with`), so a key added to CcrConfig can never be dropped here.
+        return new ConfigLoadResult(config with { Warnings = warnings }, warnings);
     }
 
     private static VariableResolver CreateResolver(string? path, ConfigLoadOptions? options)

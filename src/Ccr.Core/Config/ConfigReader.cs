@@ -92,6 +92,11 @@ internal sealed class ConfigReader
             NonInteractiveMode = ReadBool(root, "NON_INTERACTIVE_MODE") ?? defaults.NonInteractiveMode,
             MaxBodyBytes = ReadLong(root, "MAX_BODY_BYTES", 1, long.MaxValue) ?? defaults.MaxBodyBytes,
             MaxConcurrentRequests = ReadInt(root, "MAX_CONCURRENT_REQUESTS", 1, int.MaxValue) ?? defaults.MaxConcurrentRequests,
+            MaxHeaderBytes = ReadInt(root, "MAX_HEADER_BYTES", 1024, 16 * 1024 * 1024) ?? defaults.MaxHeaderBytes,
+            HeadersTimeoutMs = ReadInt(root, "HEADERS_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.HeadersTimeoutMs,
+            BodyTimeoutMs = ReadInt(root, "BODY_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.BodyTimeoutMs,
+            KeepAliveTimeoutMs = ReadInt(root, "KEEPALIVE_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.KeepAliveTimeoutMs,
+            StreamWriteTimeoutMs = ReadInt(root, "STREAM_WRITE_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.StreamWriteTimeoutMs,
         };
 
         CheckDuplicateProviders(root, providers);

@@ -226,7 +226,16 @@ public sealed class CcrProxy : IAsyncDisposable
         string controlToken = ControlFile.NewToken();
         CcrProxy? started = null;
         var control = new ServerControl(controlToken, () => started?.StopAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult());
-        var server = new ProxyServer(engine, control, new HttpServerLimits { MaxBodyBytes = config.MaxBodyBytes });
+        var server = new ProxyServer(engine, control, new HttpServerLimits
+        {
+            MaxBodyBytes = config.MaxBodyBytes,
+            MaxHeaderBytes = config.MaxHeaderBytes,
+            HeaderTimeout = TimeSpan.FromMilliseconds(config.HeadersTimeoutMs),
+            BodyTimeout = TimeSpan.FromMilliseconds(config.BodyTimeoutMs),
+            BodyIdleTimeout = TimeSpan.FromMilliseconds(Math.Min(config.BodyTimeoutMs, 30_000)),
+            KeepAliveTimeout = TimeSpan.FromMilliseconds(config.KeepAliveTimeoutMs),
+            WriteTimeout = TimeSpan.FromMilliseconds(config.StreamWriteTimeoutMs),
+        });
         DateTimeOffset startedAt = time.GetUtcNow();
         try
         {

@@ -103,9 +103,9 @@ internal sealed class ProxyServer : IAsyncDisposable
 
             if (inFlight > _engine.Snapshot.Config.MaxConcurrentRequests && context.Request.Path != "/health")
             {
-                // Shed load with a 529 the SDKs retry, instead of queueing work the upstreams cannot take either.
+                // Shed load with a 503 the SDKs retry, instead of queueing work the upstreams cannot take either.
                 response.SetHeader("retry-after", "1");
-                status = await ErrorAsync(response, 529, "overloaded_error", string.Create(CultureInfo.InvariantCulture,
+                status = await ErrorAsync(response, 503, "overloaded_error", string.Create(CultureInfo.InvariantCulture,
                     $"Ccr is serving {inFlight - 1} requests, its MAX_CONCURRENT_REQUESTS limit; retry shortly or raise the limit in the config."), requestId).ConfigureAwait(false);
                 return;
             }

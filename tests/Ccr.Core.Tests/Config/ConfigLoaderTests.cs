@@ -269,3 +269,23 @@ public class ConfigLoaderTests
         }
     }
 }
+
+public class ConfigLimitKeysTests
+{
+    [Fact]
+    public void ServerLimitKeys_AreRead_AndSurviveTheLoadersCopy()
+    {
+        CcrConfig config = ConfigLoader.LoadFromText("""
+            { "Providers": [], "Router": {},
+              "MAX_HEADER_BYTES": 16384, "HEADERS_TIMEOUT_MS": 1000, "BODY_TIMEOUT_MS": 2000,
+              "KEEPALIVE_TIMEOUT_MS": 3000, "STREAM_WRITE_TIMEOUT_MS": 4000, "MAX_CONCURRENT_REQUESTS": 5 }
+            """, null).Config!;
+
+        Assert.Equal(16384, config.MaxHeaderBytes);
+        Assert.Equal(1000, config.HeadersTimeoutMs);
+        Assert.Equal(2000, config.BodyTimeoutMs);
+        Assert.Equal(3000, config.KeepAliveTimeoutMs);
+        Assert.Equal(4000, config.StreamWriteTimeoutMs);
+        Assert.Equal(5, config.MaxConcurrentRequests);
+    }
+}

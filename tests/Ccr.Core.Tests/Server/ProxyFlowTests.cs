@@ -407,7 +407,7 @@ public class ProxyFlowTests
     }
 
     [Fact]
-    public async Task RequestsBeyondMaxConcurrentRequests_Get529()
+    public async Task RequestsBeyondMaxConcurrentRequests_Get503Overloaded()
     {
         string config = TwoTierConfig.Replace("\"API_TIMEOUT_MS\": 1500", "\"API_TIMEOUT_MS\": 5000, \"MAX_CONCURRENT_REQUESTS\": 1", StringComparison.Ordinal);
         await using ProxyFixture f = await ProxyFixture.StartAsync(config, u => u.Script("qwen3-coder-plus", FakeReply.SlowFirstByte(TimeSpan.FromSeconds(2), FakeReply.Text("slow"))));
@@ -418,7 +418,7 @@ public class ProxyFlowTests
         (HttpResponseMessage first, _) = await slow;
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal(529, (int)shed.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, shed.StatusCode);
         Assert.Equal("overloaded_error", (string?)shedBody["error"]!["type"]);
         Assert.Equal(1, f.Upstream.CountFor("qwen3-coder-plus"));
     }

@@ -285,34 +285,11 @@ internal static class InboundRequestReader
     public static void WriteToolInput(Utf8JsonWriter writer, string? arguments)
     {
         writer.WritePropertyName("input"u8);
-        if (string.IsNullOrWhiteSpace(arguments))
-        {
-            writer.WriteStartObject();
-            writer.WriteEndObject();
-            return;
-        }
-
-        try
-        {
-            using JsonDocument parsed = JsonDocument.Parse(arguments);
-            if (parsed.RootElement.ValueKind == JsonValueKind.Object)
-            {
-                parsed.RootElement.WriteTo(writer);
-                return;
-            }
-        }
-        catch (JsonException)
-        {
-            // Kept raw below.
-        }
-
-        writer.WriteStartObject();
-        writer.WriteString(UnparsedArgumentsKey, arguments);
-        writer.WriteEndObject();
+        ToolArguments.WriteInput(arguments, writer);
     }
 
     /// <summary>The input key holding tool-call arguments that were not a JSON object.</summary>
-    public const string UnparsedArgumentsKey = "_ccr_unparsed_arguments";
+    public const string UnparsedArgumentsKey = OpenAIToAnthropicResponse.UnparsedArgumentsKey;
 
     public static string Index(string path, int index) => path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
 

@@ -225,7 +225,15 @@ internal static class ToolArguments
             return;
         }
 
-        string raw = arguments.ValueKind == JsonValueKind.String ? arguments.GetString()! : "";
+        WriteInput(arguments.ValueKind == JsonValueKind.String ? arguments.GetString()! : "", writer);
+    }
+
+    /// <summary>
+    /// Writes an arguments string as the input object. Arguments that are not a JSON object are kept whole
+    /// under <see cref="OpenAIToAnthropicResponse.UnparsedArgumentsKey"/> so nothing the model said is lost.
+    /// </summary>
+    public static void WriteInput(string? raw, Utf8JsonWriter writer)
+    {
         if (string.IsNullOrWhiteSpace(raw))
         {
             writer.WriteStartObject();

@@ -303,26 +303,16 @@ internal sealed class OpenAIToAnthropicStream
             CloseText(output);
             CloseTools(output);
             _thinkingIndex = _nextIndex++;
-            Utf8JsonWriter s = BeginEvent(output, "content_block_start"u8);
-            s.WriteString("type"u8, "content_block_start"u8);
-            s.WriteNumber("index"u8, _thinkingIndex);
-            s.WriteStartObject("content_block"u8);
-            s.WriteString("type"u8, "thinking"u8);
+            Utf8JsonWriter s = BeginBlockStart(output, _thinkingIndex, "thinking"u8);
             s.WriteString("thinking"u8, ""u8);
             s.WriteString("signature"u8, ""u8);
-            s.WriteEndObject();
-            EndEvent(output);
+            EndBlockStart(output);
         }
 
-        Utf8JsonWriter w = BeginEvent(output, "content_block_delta"u8);
-        w.WriteString("type"u8, "content_block_delta"u8);
-        w.WriteNumber("index"u8, _thinkingIndex);
-        w.WriteStartObject("delta"u8);
-        w.WriteString("type"u8, "thinking_delta"u8);
+        Utf8JsonWriter w = BeginBlockDelta(output, _thinkingIndex, "thinking_delta"u8);
         w.WritePropertyName("thinking"u8);
         text.WriteTo(w);
-        w.WriteEndObject();
-        EndEvent(output);
+        EndBlockDelta(output);
         _deltaCount++;
     }
 
@@ -333,25 +323,15 @@ internal sealed class OpenAIToAnthropicStream
             CloseThinking(output);
             CloseTools(output);
             _textIndex = _nextIndex++;
-            Utf8JsonWriter s = BeginEvent(output, "content_block_start"u8);
-            s.WriteString("type"u8, "content_block_start"u8);
-            s.WriteNumber("index"u8, _textIndex);
-            s.WriteStartObject("content_block"u8);
-            s.WriteString("type"u8, "text"u8);
+            Utf8JsonWriter s = BeginBlockStart(output, _textIndex, "text"u8);
             s.WriteString("text"u8, ""u8);
-            s.WriteEndObject();
-            EndEvent(output);
+            EndBlockStart(output);
         }
 
-        Utf8JsonWriter w = BeginEvent(output, "content_block_delta"u8);
-        w.WriteString("type"u8, "content_block_delta"u8);
-        w.WriteNumber("index"u8, _textIndex);
-        w.WriteStartObject("delta"u8);
-        w.WriteString("type"u8, "text_delta"u8);
+        Utf8JsonWriter w = BeginBlockDelta(output, _textIndex, "text_delta"u8);
         w.WritePropertyName("text"u8);
         text.WriteTo(w);
-        w.WriteEndObject();
-        EndEvent(output);
+        EndBlockDelta(output);
         _deltaCount++;
     }
 
@@ -466,17 +446,12 @@ internal sealed class OpenAIToAnthropicStream
 
         tool.AnthropicIndex = _nextIndex++;
         tool.Id ??= Ids.NewToolUseId();
-        Utf8JsonWriter s = BeginEvent(output, "content_block_start"u8);
-        s.WriteString("type"u8, "content_block_start"u8);
-        s.WriteNumber("index"u8, tool.AnthropicIndex);
-        s.WriteStartObject("content_block"u8);
-        s.WriteString("type"u8, "tool_use"u8);
+        Utf8JsonWriter s = BeginBlockStart(output, tool.AnthropicIndex, "tool_use"u8);
         s.WriteString("id"u8, tool.Id);
         s.WriteString("name"u8, tool.Name ?? "");
         s.WriteStartObject("input"u8);
         s.WriteEndObject();
-        s.WriteEndObject();
-        EndEvent(output);
+        EndBlockStart(output);
         if (tool.Pending is { Length: > 0 } pending)
         {
             WriteArguments(tool, pending.ToString(), output);
@@ -487,14 +462,9 @@ internal sealed class OpenAIToAnthropicStream
     private void WriteArguments(ToolState tool, string fragment, IBufferWriter<byte> output)
     {
         tool.Track(fragment);
-        Utf8JsonWriter w = BeginEvent(output, "content_block_delta"u8);
-        w.WriteString("type"u8, "content_block_delta"u8);
-        w.WriteNumber("index"u8, tool.AnthropicIndex);
-        w.WriteStartObject("delta"u8);
-        w.WriteString("type"u8, "input_json_delta"u8);
+        Utf8JsonWriter w = BeginBlockDelta(output, tool.AnthropicIndex, "input_json_delta"u8);
         w.WriteString("partial_json"u8, fragment);
-        w.WriteEndObject();
-        EndEvent(output);
+        EndBlockDelta(output);
         _deltaCount++;
     }
 
@@ -506,14 +476,9 @@ internal sealed class OpenAIToAnthropicStream
         }
 
         // OpenAI-compatible reasoning carries no signature; clients expect the delta before the block closes.
-        Utf8JsonWriter w = BeginEvent(output, "content_block_delta"u8);
-        w.WriteString("type"u8, "content_block_delta"u8);
-        w.WriteNumber("index"u8, _thinkingIndex);
-        w.WriteStartObject("delta"u8);
-        w.WriteString("type"u8, "signature_delta"u8);
+        Utf8JsonWriter w = BeginBlockDelta(output, _thinkingIndex, "signature_delta"u8);
         w.WriteString("signature"u8, ""u8);
-        w.WriteEndObject();
-        EndEvent(output);
+        EndBlockDelta(output);
         WriteBlockStop(_thinkingIndex, output);
         _thinkingIndex = -1;
     }
@@ -548,6 +513,40 @@ internal sealed class OpenAIToAnthropicStream
             WriteBlockStop(tool.AnthropicIndex, output);
             tool.Closed = true;
         }
+    }
+
+    /// <summary>Starts a content_block_start event; the caller adds the block's empty fields, then calls <see cref="EndBlockStart"/>.</summary>
+    private Utf8JsonWriter BeginBlockStart(IBufferWriter<byte> output, int index, ReadOnlySpan<byte> blockType)
+    {
+        Utf8JsonWriter w = BeginEvent(output, "content_block_start"u8);
+        w.WriteString("type"u8, "content_block_start"u8);
+        w.WriteNumber("index"u8, index);
+        w.WriteStartObject("content_block"u8);
+        w.WriteString("type"u8, blockType);
+        return w;
+    }
+
+    private void EndBlockStart(IBufferWriter<byte> output)
+    {
+        _writer!.WriteEndObject();
+        EndEvent(output);
+    }
+
+    /// <summary>Starts a content_block_delta event; the caller adds the delta's payload, then calls <see cref="EndBlockDelta"/>.</summary>
+    private Utf8JsonWriter BeginBlockDelta(IBufferWriter<byte> output, int index, ReadOnlySpan<byte> deltaType)
+    {
+        Utf8JsonWriter w = BeginEvent(output, "content_block_delta"u8);
+        w.WriteString("type"u8, "content_block_delta"u8);
+        w.WriteNumber("index"u8, index);
+        w.WriteStartObject("delta"u8);
+        w.WriteString("type"u8, deltaType);
+        return w;
+    }
+
+    private void EndBlockDelta(IBufferWriter<byte> output)
+    {
+        _writer!.WriteEndObject();
+        EndEvent(output);
     }
 
     private void WriteBlockStop(int index, IBufferWriter<byte> output)

@@ -15,12 +15,8 @@ internal static class AnthropicToChatCompletion
     /// <exception cref="JsonException">The body is not an Anthropic message.</exception>
     public static void Write(ReadOnlySpan<byte> anthropicMessage, IBufferWriter<byte> output, TimeProvider? time = null)
     {
-        using JsonDocument document = JsonDocument.Parse(anthropicMessage.ToArray());
+        using JsonDocument document = ParseMessage(anthropicMessage, out JsonElement content);
         JsonElement root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("content"u8, out JsonElement content) || content.ValueKind != JsonValueKind.Array)
-        {
-            throw new JsonException("The router's answer is not an Anthropic message (no content array).");
-        }
 
         StringBuilder? text = null;
         StringBuilder? reasoning = null;
@@ -73,6 +69,21 @@ internal static class AnthropicToChatCompletion
         WriteUsage(writer, AnthropicUsage.From(root));
         writer.WriteEndObject();
         writer.Flush();
+    }
+
+    /// <summary>Parses the router's whole answer; the caller disposes the document.</summary>
+    /// <exception cref="JsonException">The body is not an Anthropic message (no content array).</exception>
+    internal static JsonDocument ParseMessage(ReadOnlySpan<byte> anthropicMessage, out JsonElement content)
+    {
+        JsonDocument document = JsonDocument.Parse(anthropicMessage.ToArray());
+        JsonElement root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("content"u8, out content) || content.ValueKind != JsonValueKind.Array)
+        {
+            document.Dispose();
+            throw new JsonException("The router's answer is not an Anthropic message (no content array).");
+        }
+
+        return document;
     }
 
     /// <summary>Writes the usage object of a chat.completion or of the last chunk of a stream.</summary>

@@ -12,9 +12,8 @@ namespace Ccr.Core.Protocol.Inbound;
 /// An Anthropic error event, or a stream that ends before message_stop, ends the output with
 /// <c>data: {"error":{...}}</c> and no [DONE], which OpenAI SDKs raise as an API error.
 /// </remarks>
-internal sealed class AnthropicToChatCompletionStream
+internal sealed class AnthropicToChatCompletionStream : AnthropicSseTranslator
 {
-    private readonly SseEventSplitter _splitter = new();
     private readonly ChatRequestInfo _request;
     private readonly long _created;
     private readonly Dictionary<int, int> _toolOrdinalByBlock = new();
@@ -23,7 +22,6 @@ internal sealed class AnthropicToChatCompletionStream
     private string _model;
     private bool _started;
     private bool _finished;
-    private bool _done;
     private AnthropicUsage _usage = AnthropicUsage.Unknown;
 
     public AnthropicToChatCompletionStream(ChatRequestInfo request, TimeProvider? time = null)
@@ -34,57 +32,11 @@ internal sealed class AnthropicToChatCompletionStream
         _created = Json.UnixSeconds(time ?? TimeProvider.System);
     }
 
-    /// <summary>True once the stream has ended, with [DONE] or an error line.</summary>
-    public bool IsDone => _done;
+    /// <inheritdoc/>
+    protected override void FailUpstream(string message, IBufferWriter<byte> output) => Fail("server_error", null, message, output);
 
-    /// <summary>Translates every whole event in <paramref name="anthropicSseBytes"/> (plus bytes held from earlier pushes).</summary>
-    public void Push(ReadOnlySpan<byte> anthropicSseBytes, IBufferWriter<byte> output)
-    {
-        if (_done)
-        {
-            return;
-        }
-
-        try
-        {
-            while (!_done && _splitter.TryReadEvent(ref anthropicSseBytes, out _, out ReadOnlySpan<byte> data))
-            {
-                Handle(data, output);
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidDataException)
-        {
-            Fail("server_error", null, "The upstream stream could not be translated: " + e.Message, output);
-        }
-    }
-
-    /// <summary>Ends the output: a stream cut before message_stop becomes an error line. Safe to call more than once.</summary>
-    public void Complete(IBufferWriter<byte> output)
-    {
-        if (_done)
-        {
-            return;
-        }
-
-        try
-        {
-            if (_splitter.TryFlush(out _, out ReadOnlySpan<byte> data))
-            {
-                Handle(data, output);
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidDataException)
-        {
-            Fail("server_error", null, "The upstream stream could not be translated: " + e.Message, output);
-        }
-
-        if (!_done)
-        {
-            Fail("server_error", null, "The upstream stream ended before the answer was complete.", output);
-        }
-    }
-
-    private void Handle(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    /// <inheritdoc/>
+    protected override void Handle(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
     {
         AnthropicStreamEvent e = AnthropicStreamEvent.Parse(data);
         _usage.MergeFrom(e.Usage);
@@ -151,7 +103,7 @@ internal sealed class AnthropicToChatCompletionStream
             }
 
             output.Write("data: [DONE]\n\n"u8);
-            _done = true;
+            IsDone = true;
         }
         else if (Json.Is(e.Type, "error"u8))
         {
@@ -167,7 +119,7 @@ internal sealed class AnthropicToChatCompletionStream
         Json.BeginDataLine(output, writer);
         OpenAIErrorWriter.WriteErrorObject(writer, message, type, code, null);
         Json.EndLine(output, writer);
-        _done = true;
+        IsDone = true;
     }
 
     private Utf8JsonWriter Writer(IBufferWriter<byte> output) => _writer ??= new Utf8JsonWriter(output, Json.WriterOptions);

@@ -13,12 +13,8 @@ internal static class AnthropicToResponse
     /// <exception cref="JsonException">The body is not an Anthropic message.</exception>
     public static void Write(ReadOnlySpan<byte> anthropicMessage, IBufferWriter<byte> output, TimeProvider? time = null)
     {
-        using JsonDocument document = JsonDocument.Parse(anthropicMessage.ToArray());
+        using JsonDocument document = AnthropicToChatCompletion.ParseMessage(anthropicMessage, out JsonElement content);
         JsonElement root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("content"u8, out JsonElement content) || content.ValueKind != JsonValueKind.Array)
-        {
-            throw new JsonException("The router's answer is not an Anthropic message (no content array).");
-        }
 
         var state = new ResponseState(
             AnthropicToChatCompletion.StringOf(root, "id"u8),

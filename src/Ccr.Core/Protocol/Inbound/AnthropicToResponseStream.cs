@@ -15,16 +15,14 @@ namespace Ccr.Core.Protocol.Inbound;
 /// carry it. An Anthropic error event, a stream cut before message_stop, or bad upstream data ends the
 /// stream with response.failed.
 /// </remarks>
-internal sealed class AnthropicToResponseStream
+internal sealed class AnthropicToResponseStream : AnthropicSseTranslator
 {
-    private readonly SseEventSplitter _splitter = new();
     private readonly ResponsesRequestInfo _request;
     private readonly long _createdAt;
     private readonly Dictionary<int, ResponseOutputItem> _itemByBlock = new();
     private Utf8JsonWriter? _writer;
     private ResponseState? _state;
     private long _sequence;
-    private bool _done;
 
     public AnthropicToResponseStream(ResponsesRequestInfo request, TimeProvider? time = null)
     {
@@ -33,57 +31,11 @@ internal sealed class AnthropicToResponseStream
         _createdAt = Json.UnixSeconds(time ?? TimeProvider.System);
     }
 
-    /// <summary>True once response.completed, response.incomplete or response.failed has been written.</summary>
-    public bool IsDone => _done;
+    /// <inheritdoc/>
+    protected override void FailUpstream(string message, IBufferWriter<byte> output) => Fail(new AnthropicError(502, "api_error", message), output);
 
-    /// <summary>Translates every whole event in <paramref name="anthropicSseBytes"/> (plus bytes held from earlier pushes).</summary>
-    public void Push(ReadOnlySpan<byte> anthropicSseBytes, IBufferWriter<byte> output)
-    {
-        if (_done)
-        {
-            return;
-        }
-
-        try
-        {
-            while (!_done && _splitter.TryReadEvent(ref anthropicSseBytes, out _, out ReadOnlySpan<byte> data))
-            {
-                Handle(data, output);
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidDataException)
-        {
-            Fail(new AnthropicError(502, "api_error", "The upstream stream could not be translated: " + e.Message), output);
-        }
-    }
-
-    /// <summary>Ends the output: a stream cut before message_stop becomes response.failed. Safe to call more than once.</summary>
-    public void Complete(IBufferWriter<byte> output)
-    {
-        if (_done)
-        {
-            return;
-        }
-
-        try
-        {
-            if (_splitter.TryFlush(out _, out ReadOnlySpan<byte> data))
-            {
-                Handle(data, output);
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidDataException)
-        {
-            Fail(new AnthropicError(502, "api_error", "The upstream stream could not be translated: " + e.Message), output);
-        }
-
-        if (!_done)
-        {
-            Fail(new AnthropicError(502, "api_error", "The upstream stream ended before the answer was complete."), output);
-        }
-    }
-
-    private void Handle(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    /// <inheritdoc/>
+    protected override void Handle(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
     {
         AnthropicStreamEvent e = AnthropicStreamEvent.Parse(data);
         if (Json.Is(e.Type, "message_start"u8))
@@ -145,7 +97,7 @@ internal sealed class AnthropicToResponseStream
             writer.WritePropertyName("response"u8);
             state.WriteResponse(writer, status);
             EndEvent(output, writer);
-            _done = true;
+            IsDone = true;
         }
     }
 
@@ -281,7 +233,7 @@ internal sealed class AnthropicToResponseStream
         writer.WritePropertyName("response"u8);
         state.WriteResponse(writer, "failed", error);
         EndEvent(output, writer);
-        _done = true;
+        IsDone = true;
     }
 
     /// <summary>Opens an event about one item: item_id, output_index and, for text, the part or summary index.</summary>

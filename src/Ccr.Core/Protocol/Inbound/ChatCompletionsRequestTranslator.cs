@@ -62,13 +62,7 @@ internal static class ChatCompletionsRequestTranslator
             writer.WriteBoolean("stream"u8, true);
         }
 
-        string? user = InboundRequestReader.OptionalString(root, "user", "user");
-        if (!string.IsNullOrEmpty(user))
-        {
-            writer.WriteStartObject("metadata"u8);
-            writer.WriteString("user_id"u8, user);
-            writer.WriteEndObject();
-        }
+        InboundRequestReader.WriteMetadataUser(writer, InboundRequestReader.OptionalString(root, "user", "user"));
 
         writer.WriteEndObject();
         writer.Flush();
@@ -126,27 +120,13 @@ internal static class ChatCompletionsRequestTranslator
             throw new InboundRequestException("'" + path + "' must be a string or an array of text parts.", path);
         }
 
-        var text = new StringBuilder();
-        int i = 0;
-        foreach (JsonElement part in content.EnumerateArray())
-        {
-            string partPath = InboundRequestReader.Index(path, i++);
-            string? type = part.ValueKind == JsonValueKind.Object ? InboundRequestReader.OptionalString(part, "type", partPath + ".type") : null;
-            if (type != "text")
-            {
-                throw new InboundRequestException("'" + partPath + "' must be a text part {\"type\":\"text\",\"text\":...}.", partPath);
-            }
-
-            text.Append(InboundRequestReader.OptionalString(part, "text", partPath + ".text"));
-        }
-
-        return text.ToString();
+        return InboundRequestReader.JoinTextParts(content, path, "text", "must be a text part {\"type\":\"text\",\"text\":...}.");
     }
 
     private static void WriteMessages(Utf8JsonWriter writer, JsonElement messages)
     {
         writer.WriteStartArray("messages"u8);
-        string? openRole = null;
+        var turns = new AnthropicTurnWriter(writer);
         int i = 0;
         foreach (JsonElement message in messages.EnumerateArray())
         {
@@ -165,20 +145,7 @@ internal static class ChatCompletionsRequestTranslator
                 continue;
             }
 
-            if (openRole != anthropicRole)
-            {
-                if (openRole is not null)
-                {
-                    writer.WriteEndArray();
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteStartObject();
-                writer.WriteString("role"u8, anthropicRole);
-                writer.WriteStartArray("content"u8);
-                openRole = anthropicRole;
-            }
-
+            turns.Turn(anthropicRole);
             switch (role)
             {
                 case "user":
@@ -193,13 +160,12 @@ internal static class ChatCompletionsRequestTranslator
             }
         }
 
-        if (openRole is null)
+        if (!turns.AnyTurn)
         {
             throw new InboundRequestException("'messages' holds no user, assistant or tool content; send at least one user message.", "messages");
         }
 
-        writer.WriteEndArray();
-        writer.WriteEndObject();
+        turns.End();
         writer.WriteEndArray();
     }
 
@@ -237,25 +203,12 @@ internal static class ChatCompletionsRequestTranslator
         };
     }
 
-    private static void WriteText(Utf8JsonWriter writer, string? text)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return;
-        }
-
-        writer.WriteStartObject();
-        writer.WriteString("type"u8, "text");
-        writer.WriteString("text"u8, text);
-        writer.WriteEndObject();
-    }
-
     private static void WriteUserBlocks(Utf8JsonWriter writer, JsonElement message, string path)
     {
         JsonElement content = message.GetProperty("content"u8);
         if (content.ValueKind == JsonValueKind.String)
         {
-            WriteText(writer, content.GetString());
+            InboundRequestReader.WriteTextBlock(writer, content.GetString());
             return;
         }
 
@@ -272,7 +225,7 @@ internal static class ChatCompletionsRequestTranslator
             switch (type)
             {
                 case "text":
-                    WriteText(writer, InboundRequestReader.OptionalString(part, "text", partPath + ".text"));
+                    InboundRequestReader.WriteTextBlock(writer, InboundRequestReader.OptionalString(part, "text", partPath + ".text"));
                     break;
                 case "image_url":
                     WriteImagePart(writer, part, partPath);
@@ -309,17 +262,14 @@ internal static class ChatCompletionsRequestTranslator
         string? reasoning = InboundRequestReader.OptionalString(message, "reasoning_content", path + ".reasoning_content");
         if (!string.IsNullOrEmpty(reasoning))
         {
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, "thinking");
-            writer.WriteString("thinking"u8, reasoning);
-            writer.WriteEndObject();
+            InboundRequestReader.WriteThinkingBlock(writer, reasoning);
         }
 
         if (message.TryGetProperty("content"u8, out JsonElement content))
         {
             if (content.ValueKind == JsonValueKind.String)
             {
-                WriteText(writer, content.GetString());
+                InboundRequestReader.WriteTextBlock(writer, content.GetString());
             }
             else if (content.ValueKind == JsonValueKind.Array)
             {
@@ -334,7 +284,7 @@ internal static class ChatCompletionsRequestTranslator
                         "refusal" => InboundRequestReader.OptionalString(part, "refusal", partPath + ".refusal"),
                         _ => throw new InboundRequestException("'" + partPath + "' must be a text or refusal part.", partPath),
                     };
-                    WriteText(writer, text);
+                    InboundRequestReader.WriteTextBlock(writer, text);
                 }
             }
         }
@@ -359,12 +309,11 @@ internal static class ChatCompletionsRequestTranslator
                 throw new InboundRequestException("'" + callPath + ".type' '" + type + "' is not supported; only function tool calls are.", callPath + ".type");
             }
 
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, "tool_use");
-            writer.WriteString("id"u8, InboundRequestReader.RequiredString(call, "id", callPath + ".id"));
-            writer.WriteString("name"u8, InboundRequestReader.RequiredString(function, "name", callPath + ".function.name"));
-            InboundRequestReader.WriteToolInput(writer, InboundRequestReader.OptionalString(function, "arguments", callPath + ".function.arguments"));
-            writer.WriteEndObject();
+            InboundRequestReader.WriteToolUse(
+                writer,
+                InboundRequestReader.RequiredString(call, "id", callPath + ".id"),
+                InboundRequestReader.RequiredString(function, "name", callPath + ".function.name"),
+                InboundRequestReader.OptionalString(function, "arguments", callPath + ".function.arguments"));
         }
     }
 
@@ -435,7 +384,7 @@ internal static class ChatCompletionsRequestTranslator
 
     private static void WriteToolChoice(Utf8JsonWriter writer, JsonElement root)
     {
-        bool disableParallel = root.TryGetProperty("parallel_tool_calls"u8, out JsonElement parallel) && parallel.ValueKind == JsonValueKind.False;
+        bool disableParallel = InboundRequestReader.ParallelToolCallsDisabled(root);
         if (!root.TryGetProperty("tool_choice"u8, out JsonElement choice) || choice.ValueKind == JsonValueKind.Null)
         {
             if (disableParallel)
@@ -448,13 +397,8 @@ internal static class ChatCompletionsRequestTranslator
 
         if (choice.ValueKind == JsonValueKind.String)
         {
-            string type = choice.GetString() switch
-            {
-                "auto" => "auto",
-                "none" => "none",
-                "required" => "any",
-                _ => throw new InboundRequestException("'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\"}}; got '" + choice.GetString() + "'.", "tool_choice"),
-            };
+            string type = InboundRequestReader.ToolChoiceType(choice.GetString())
+                ?? throw new InboundRequestException("'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\"}}; got '" + choice.GetString() + "'.", "tool_choice");
             InboundRequestReader.WriteToolChoice(writer, type, null, disableParallel);
             return;
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Ccr.Core.Protocol.Inbound;
@@ -164,6 +165,89 @@ internal static class InboundRequestReader
         writer.WriteEndObject();
     }
 
+    /// <summary>Writes a text block; Anthropic rejects empty text blocks, so an empty text writes nothing.</summary>
+    public static void WriteTextBlock(Utf8JsonWriter writer, string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return;
+        }
+
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "text");
+        writer.WriteString("text"u8, text);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes reasoning the client sent back as a thinking block.</summary>
+    public static void WriteThinkingBlock(Utf8JsonWriter writer, string thinking)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "thinking");
+        writer.WriteString("thinking"u8, thinking);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes a function call the client sent back as a tool_use block.</summary>
+    public static void WriteToolUse(Utf8JsonWriter writer, string id, string name, string? arguments)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "tool_use");
+        writer.WriteString("id"u8, id);
+        writer.WriteString("name"u8, name);
+        WriteToolInput(writer, arguments);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Joins an array of text-only parts (system and developer content) into one string. Each part must be
+    /// an object of type <paramref name="partType"/>; otherwise the error says "'path' " + <paramref name="partRule"/>.
+    /// </summary>
+    public static string JoinTextParts(JsonElement parts, string path, string partType, string partRule)
+    {
+        var text = new StringBuilder();
+        int i = 0;
+        foreach (JsonElement part in parts.EnumerateArray())
+        {
+            string partPath = Index(path, i++);
+            string? type = part.ValueKind == JsonValueKind.Object ? OptionalString(part, "type", partPath + ".type") : null;
+            if (type != partType)
+            {
+                throw new InboundRequestException("'" + partPath + "' " + partRule, partPath);
+            }
+
+            text.Append(OptionalString(part, "text", partPath + ".text"));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Writes metadata.user_id when the client named its end user.</summary>
+    public static void WriteMetadataUser(Utf8JsonWriter writer, string? user)
+    {
+        if (string.IsNullOrEmpty(user))
+        {
+            return;
+        }
+
+        writer.WriteStartObject("metadata"u8);
+        writer.WriteString("user_id"u8, user);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>parallel_tool_calls: false, which Anthropic spells disable_parallel_tool_use.</summary>
+    public static bool ParallelToolCallsDisabled(JsonElement root) =>
+        root.TryGetProperty("parallel_tool_calls"u8, out JsonElement parallel) && parallel.ValueKind == JsonValueKind.False;
+
+    /// <summary>The Anthropic tool_choice type for OpenAI's string form, or null when it is none of auto, none, required.</summary>
+    public static string? ToolChoiceType(string? choice) => choice switch
+    {
+        "auto" => "auto",
+        "none" => "none",
+        "required" => "any",
+        _ => null,
+    };
+
     /// <summary>
     /// Writes an OpenAI image URL as an Anthropic image block: a data: URL becomes base64 source, an
     /// http(s) URL a url source.
@@ -207,34 +291,11 @@ internal static class InboundRequestReader
     public static void WriteToolInput(Utf8JsonWriter writer, string? arguments)
     {
         writer.WritePropertyName("input"u8);
-        if (string.IsNullOrWhiteSpace(arguments))
-        {
-            writer.WriteStartObject();
-            writer.WriteEndObject();
-            return;
-        }
-
-        try
-        {
-            using JsonDocument parsed = JsonDocument.Parse(arguments);
-            if (parsed.RootElement.ValueKind == JsonValueKind.Object)
-            {
-                parsed.RootElement.WriteTo(writer);
-                return;
-            }
-        }
-        catch (JsonException)
-        {
-            // Kept raw below.
-        }
-
-        writer.WriteStartObject();
-        writer.WriteString(UnparsedArgumentsKey, arguments);
-        writer.WriteEndObject();
+        ToolArguments.WriteInput(arguments, writer);
     }
 
     /// <summary>The input key holding tool-call arguments that were not a JSON object.</summary>
-    public const string UnparsedArgumentsKey = "_ccr_unparsed_arguments";
+    public const string UnparsedArgumentsKey = OpenAIToAnthropicResponse.UnparsedArgumentsKey;
 
     public static string Index(string path, int index) => path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
 

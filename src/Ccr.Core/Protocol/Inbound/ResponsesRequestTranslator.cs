@@ -64,13 +64,9 @@ internal static class ResponsesRequestTranslator
             writer.WriteBoolean("stream"u8, true);
         }
 
-        string? user = InboundRequestReader.OptionalString(root, "safety_identifier", "safety_identifier") ?? InboundRequestReader.OptionalString(root, "user", "user");
-        if (!string.IsNullOrEmpty(user))
-        {
-            writer.WriteStartObject("metadata"u8);
-            writer.WriteString("user_id"u8, user);
-            writer.WriteEndObject();
-        }
+        InboundRequestReader.WriteMetadataUser(
+            writer,
+            InboundRequestReader.OptionalString(root, "safety_identifier", "safety_identifier") ?? InboundRequestReader.OptionalString(root, "user", "user"));
 
         writer.WriteEndObject();
         writer.Flush();
@@ -138,67 +134,16 @@ internal static class ResponsesRequestTranslator
             throw new InboundRequestException("'" + path + "' must be a string or an array of input_text parts.", path);
         }
 
-        var text = new StringBuilder();
-        int i = 0;
-        foreach (JsonElement part in content.EnumerateArray())
-        {
-            string partPath = InboundRequestReader.Index(path, i++);
-            string? type = part.ValueKind == JsonValueKind.Object ? InboundRequestReader.OptionalString(part, "type", partPath + ".type") : null;
-            if (type != "input_text")
-            {
-                throw new InboundRequestException("'" + partPath + "' must be an input_text part in a system or developer message.", partPath);
-            }
-
-            text.Append(InboundRequestReader.OptionalString(part, "text", partPath + ".text"));
-        }
-
-        return text.ToString();
-    }
-
-    private sealed class TurnWriter
-    {
-        private readonly Utf8JsonWriter _writer;
-        private string? _openRole;
-
-        public TurnWriter(Utf8JsonWriter writer)
-        {
-            _writer = writer;
-        }
-
-        public bool AnyTurn => _openRole is not null;
-
-        /// <summary>Continues the open turn when the role matches, since Anthropic wants roles to alternate.</summary>
-        public Utf8JsonWriter Turn(string role)
-        {
-            if (_openRole != role)
-            {
-                End();
-                _writer.WriteStartObject();
-                _writer.WriteString("role"u8, role);
-                _writer.WriteStartArray("content"u8);
-                _openRole = role;
-            }
-
-            return _writer;
-        }
-
-        public void End()
-        {
-            if (_openRole is not null)
-            {
-                _writer.WriteEndArray();
-                _writer.WriteEndObject();
-            }
-        }
+        return InboundRequestReader.JoinTextParts(content, path, "input_text", "must be an input_text part in a system or developer message.");
     }
 
     private static void WriteMessages(Utf8JsonWriter writer, JsonElement input)
     {
         writer.WriteStartArray("messages"u8);
-        var turns = new TurnWriter(writer);
+        var turns = new AnthropicTurnWriter(writer);
         if (input.ValueKind == JsonValueKind.String)
         {
-            WriteText(turns.Turn("user"), input.GetString());
+            InboundRequestReader.WriteTextBlock(turns.Turn("user"), input.GetString());
         }
         else
         {
@@ -219,7 +164,7 @@ internal static class ResponsesRequestTranslator
         writer.WriteEndArray();
     }
 
-    private static void WriteItem(TurnWriter turns, JsonElement item, string type, string path)
+    private static void WriteItem(AnthropicTurnWriter turns, JsonElement item, string type, string path)
     {
         switch (type)
         {
@@ -241,16 +186,12 @@ internal static class ResponsesRequestTranslator
                 }
 
             case "function_call":
-            {
-                Utf8JsonWriter writer = turns.Turn("assistant");
-                writer.WriteStartObject();
-                writer.WriteString("type"u8, "tool_use");
-                writer.WriteString("id"u8, InboundRequestReader.RequiredString(item, "call_id", path + ".call_id"));
-                writer.WriteString("name"u8, InboundRequestReader.RequiredString(item, "name", path + ".name"));
-                InboundRequestReader.WriteToolInput(writer, InboundRequestReader.OptionalString(item, "arguments", path + ".arguments"));
-                writer.WriteEndObject();
+                InboundRequestReader.WriteToolUse(
+                    turns.Turn("assistant"),
+                    InboundRequestReader.RequiredString(item, "call_id", path + ".call_id"),
+                    InboundRequestReader.RequiredString(item, "name", path + ".name"),
+                    InboundRequestReader.OptionalString(item, "arguments", path + ".arguments"));
                 return;
-            }
 
             case "function_call_output":
                 WriteToolResult(turns.Turn("user"), item, path);
@@ -270,25 +211,12 @@ internal static class ResponsesRequestTranslator
         item.TryGetProperty("content"u8, out JsonElement content)
         && (content.ValueKind == JsonValueKind.String ? content.GetString()!.Length > 0 : content.ValueKind == JsonValueKind.Array && content.GetArrayLength() > 0);
 
-    private static void WriteText(Utf8JsonWriter writer, string? text)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return;
-        }
-
-        writer.WriteStartObject();
-        writer.WriteString("type"u8, "text");
-        writer.WriteString("text"u8, text);
-        writer.WriteEndObject();
-    }
-
     private static void WriteContent(Utf8JsonWriter writer, JsonElement item, string path)
     {
         JsonElement content = item.GetProperty("content"u8);
         if (content.ValueKind == JsonValueKind.String)
         {
-            WriteText(writer, content.GetString());
+            InboundRequestReader.WriteTextBlock(writer, content.GetString());
             return;
         }
 
@@ -310,10 +238,10 @@ internal static class ResponsesRequestTranslator
         switch (type)
         {
             case "input_text" or "output_text":
-                WriteText(writer, InboundRequestReader.OptionalString(part, "text", path + ".text"));
+                InboundRequestReader.WriteTextBlock(writer, InboundRequestReader.OptionalString(part, "text", path + ".text"));
                 break;
             case "refusal":
-                WriteText(writer, InboundRequestReader.OptionalString(part, "refusal", path + ".refusal"));
+                InboundRequestReader.WriteTextBlock(writer, InboundRequestReader.OptionalString(part, "refusal", path + ".refusal"));
                 break;
             case "input_image":
                 string? url = InboundRequestReader.OptionalString(part, "image_url", path + ".image_url");
@@ -364,7 +292,7 @@ internal static class ResponsesRequestTranslator
     }
 
     /// <summary>A reasoning item sent back becomes a thinking block, so providers that need the reasoning of earlier turns get it.</summary>
-    private static void WriteReasoning(TurnWriter turns, JsonElement item, string path)
+    private static void WriteReasoning(AnthropicTurnWriter turns, JsonElement item, string path)
     {
         if (!item.TryGetProperty("summary"u8, out JsonElement summary) || summary.ValueKind != JsonValueKind.Array)
         {
@@ -387,11 +315,7 @@ internal static class ResponsesRequestTranslator
             return;
         }
 
-        Utf8JsonWriter writer = turns.Turn("assistant");
-        writer.WriteStartObject();
-        writer.WriteString("type"u8, "thinking");
-        writer.WriteString("thinking"u8, text.ToString());
-        writer.WriteEndObject();
+        InboundRequestReader.WriteThinkingBlock(turns.Turn("assistant"), text.ToString());
     }
 
     private static void WriteTools(Utf8JsonWriter writer, JsonElement root, List<string> dropped)
@@ -448,19 +372,14 @@ internal static class ResponsesRequestTranslator
 
     private static void WriteToolChoice(Utf8JsonWriter writer, JsonElement root, bool hasTools)
     {
-        bool disableParallel = root.TryGetProperty("parallel_tool_calls"u8, out JsonElement parallel) && parallel.ValueKind == JsonValueKind.False;
+        bool disableParallel = InboundRequestReader.ParallelToolCallsDisabled(root);
         root.TryGetProperty("tool_choice"u8, out JsonElement choice);
         string? type = null;
         string? name = null;
         if (choice.ValueKind == JsonValueKind.String)
         {
-            type = choice.GetString() switch
-            {
-                "auto" => "auto",
-                "none" => "none",
-                "required" => "any",
-                _ => throw new InboundRequestException("'tool_choice' must be auto, none, required or {\"type\":\"function\",\"name\"}; got '" + choice.GetString() + "'.", "tool_choice"),
-            };
+            type = InboundRequestReader.ToolChoiceType(choice.GetString())
+                ?? throw new InboundRequestException("'tool_choice' must be auto, none, required or {\"type\":\"function\",\"name\"}; got '" + choice.GetString() + "'.", "tool_choice");
         }
         else if (choice.ValueKind == JsonValueKind.Object)
         {

@@ -68,6 +68,30 @@ public class ProxyEndpointTests
     }
 
     [Fact]
+    public async Task ProxyUrl_CarriesUpstreamCallsThroughTheConfiguredHttpProxy()
+    {
+        // The provider's host does not resolve; only an HTTP proxy (the second fake, on loopback) can reach "it".
+        await using FakeUpstreamServer httpProxy = FakeUpstreamServer.Start();
+        httpProxy.ScriptDefault(FakeReply.Text("via the proxy"));
+        string config = """
+            {
+              "Providers": [ { "name": "far", "api_base_url": "http://upstream.invalid/v1", "api_key": "sk-far-000000", "models": ["m"] } ],
+              "Router": { "default": "far,m" },
+              "PROXY_URL": "PROXYURL"
+            }
+            """.Replace("PROXYURL", httpProxy.BaseUrl.AbsoluteUri.TrimEnd('/'), StringComparison.Ordinal);
+        await using ProxyFixture f = await ProxyFixture.StartAsync(config);
+
+        (HttpResponseMessage response, JsonNode body) = await f.PostJsonAsync("/v1/messages", """{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("via the proxy", (string?)body["content"]![0]!["text"]);
+        RecordedRequest proxied = Assert.Single(httpProxy.Requests);
+        Assert.Equal("http://upstream.invalid/v1/chat/completions", proxied.Path);
+        Assert.Equal("upstream.invalid", proxied.Headers["Host"]);
+    }
+
+    [Fact]
     public async Task ChatCompletionsStream_EndsWithDone()
     {
         await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig, u => u.Script("qwen3-coder-plus", FakeReply.Stream(5, TimeSpan.Zero, "tok ")));

@@ -26,6 +26,11 @@ internal sealed class OpenAIToAnthropicStream
     private int _nextIndex;
     private int _thinkingIndex = -1;
     private int _textIndex = -1;
+
+    // Inline "<think>...</think>" at the start of the answer (MiniMax and some Qwen deployments send reasoning
+    // that way): until it is ruled out, content is held back just long enough to see the tag, even split across chunks.
+    private InlineThink _inlineThink;
+    private string _heldText = "";
     private string? _finishReason;
     private string? _matchedStop;
     private bool _sawToolCalls;
@@ -163,6 +168,7 @@ internal sealed class OpenAIToAnthropicStream
         }
 
         EnsureMessageStart(output, null);
+        FlushHeldText(output);
         CloseThinking(output);
         CloseText(output);
         CloseTools(output);
@@ -276,11 +282,20 @@ internal sealed class OpenAIToAnthropicStream
 
         if (delta.TryGetProperty("content", out JsonElement content) && content.ValueKind == JsonValueKind.String && content.ValueEquals(ReadOnlySpan<byte>.Empty) is false)
         {
-            WriteText(content, output);
+            if (_inlineThink == InlineThink.RuledOut || _thinkingIndex >= 0 && _inlineThink == InlineThink.Unknown)
+            {
+                _inlineThink = InlineThink.RuledOut;
+                WriteText(content, output);
+            }
+            else
+            {
+                SplitInlineThink(content.GetString()!, output);
+            }
         }
 
         if (delta.TryGetProperty("tool_calls", out JsonElement calls) && calls.ValueKind == JsonValueKind.Array)
         {
+            FlushHeldText(output);
             foreach (JsonElement call in calls.EnumerateArray())
             {
                 if (call.ValueKind == JsonValueKind.Object)
@@ -291,6 +306,99 @@ internal sealed class OpenAIToAnthropicStream
         }
     }
 
+    private void SplitInlineThink(string piece, IBufferWriter<byte> output)
+    {
+        const string Open = "<think>";
+        const string Close = "</think>";
+        string held = _heldText + piece;
+        _heldText = "";
+        if (_inlineThink == InlineThink.Unknown)
+        {
+            string trimmed = held.TrimStart();
+            if (trimmed.Length < Open.Length && Open.StartsWith(trimmed, StringComparison.Ordinal))
+            {
+                _heldText = held;
+                return;
+            }
+
+            if (!trimmed.StartsWith(Open, StringComparison.Ordinal))
+            {
+                _inlineThink = InlineThink.RuledOut;
+                WriteTextString(held, output);
+                return;
+            }
+
+            _inlineThink = InlineThink.Inside;
+            held = trimmed[Open.Length..];
+        }
+
+        if (_inlineThink == InlineThink.Inside)
+        {
+            int end = held.IndexOf(Close, StringComparison.Ordinal);
+            if (end < 0)
+            {
+                // Keep back what could be the start of a split closing tag.
+                int safe = Math.Max(0, held.Length - (Close.Length - 1));
+                WriteThinkingString(held[..safe], output);
+                _heldText = held[safe..];
+                return;
+            }
+
+            WriteThinkingString(held[..end], output);
+            _inlineThink = InlineThink.RuledOut;
+            held = held[(end + Close.Length)..].TrimStart('\r', '\n');
+        }
+
+        WriteTextString(held, output);
+    }
+
+    private void FlushHeldText(IBufferWriter<byte> output)
+    {
+        if (_heldText.Length == 0)
+        {
+            return;
+        }
+
+        string held = _heldText;
+        _heldText = "";
+        if (_inlineThink == InlineThink.Inside)
+        {
+            WriteThinkingString(held, output);
+        }
+        else
+        {
+            WriteTextString(held, output);
+        }
+    }
+
+    private void WriteThinkingString(string text, IBufferWriter<byte> output)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        OpenThinking(output);
+        Utf8JsonWriter w = BeginBlockDelta(output, _thinkingIndex, "thinking_delta"u8);
+        w.WriteString("thinking"u8, text);
+        EndBlockDelta(output);
+        _deltaCount++;
+    }
+
+    private void WriteTextString(string text, IBufferWriter<byte> output)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        OpenText(output);
+        Utf8JsonWriter w = BeginBlockDelta(output, _textIndex, "text_delta"u8);
+        w.WriteString("text"u8, text);
+        EndBlockDelta(output);
+        _deltaCount++;
+    }
+
     private void WriteThinking(JsonElement text, IBufferWriter<byte> output)
     {
         if (text.ValueEquals(ReadOnlySpan<byte>.Empty))
@@ -298,6 +406,16 @@ internal sealed class OpenAIToAnthropicStream
             return;
         }
 
+        OpenThinking(output);
+        Utf8JsonWriter w = BeginBlockDelta(output, _thinkingIndex, "thinking_delta"u8);
+        w.WritePropertyName("thinking"u8);
+        text.WriteTo(w);
+        EndBlockDelta(output);
+        _deltaCount++;
+    }
+
+    private void OpenThinking(IBufferWriter<byte> output)
+    {
         if (_thinkingIndex < 0)
         {
             CloseText(output);
@@ -308,15 +426,19 @@ internal sealed class OpenAIToAnthropicStream
             s.WriteString("signature"u8, ""u8);
             EndBlockStart(output);
         }
+    }
 
-        Utf8JsonWriter w = BeginBlockDelta(output, _thinkingIndex, "thinking_delta"u8);
-        w.WritePropertyName("thinking"u8);
+    private void WriteText(JsonElement text, IBufferWriter<byte> output)
+    {
+        OpenText(output);
+        Utf8JsonWriter w = BeginBlockDelta(output, _textIndex, "text_delta"u8);
+        w.WritePropertyName("text"u8);
         text.WriteTo(w);
         EndBlockDelta(output);
         _deltaCount++;
     }
 
-    private void WriteText(JsonElement text, IBufferWriter<byte> output)
+    private void OpenText(IBufferWriter<byte> output)
     {
         if (_textIndex < 0)
         {
@@ -327,12 +449,13 @@ internal sealed class OpenAIToAnthropicStream
             s.WriteString("text"u8, ""u8);
             EndBlockStart(output);
         }
+    }
 
-        Utf8JsonWriter w = BeginBlockDelta(output, _textIndex, "text_delta"u8);
-        w.WritePropertyName("text"u8);
-        text.WriteTo(w);
-        EndBlockDelta(output);
-        _deltaCount++;
+    private enum InlineThink
+    {
+        Unknown,
+        Inside,
+        RuledOut,
     }
 
     private void WriteToolFragment(JsonElement call, IBufferWriter<byte> output)

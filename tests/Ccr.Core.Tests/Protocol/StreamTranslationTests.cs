@@ -131,3 +131,70 @@ public class StreamTranslationTests
         Assert.Contains("\"stop_reason\":\"end_turn\"", Encoding.UTF8.GetString(output.WrittenSpan), StringComparison.Ordinal);
     }
 }
+
+public class InlineThinkStreamTests
+{
+    private static string Translate(params string[] contents)
+    {
+        var translator = new OpenAIToAnthropicStream("p,m", 5);
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (string content in contents)
+        {
+            string chunk = "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":" + System.Text.Json.JsonSerializer.Serialize(content) + "}}]}";
+            translator.Translate(System.Text.Encoding.UTF8.GetBytes(chunk), output);
+        }
+
+        translator.Complete(output);
+        return System.Text.Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    private static (string Thinking, string Text) Blocks(string events)
+    {
+        var thinking = new System.Text.StringBuilder();
+        var text = new System.Text.StringBuilder();
+        foreach (string line in events.Split('\n'))
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var node = System.Text.Json.Nodes.JsonNode.Parse(line[6..])!;
+            thinking.Append((string?)node["delta"]?["thinking"]);
+            text.Append((string?)node["delta"]?["text"]);
+        }
+
+        return (thinking.ToString(), text.ToString());
+    }
+
+    // Chunks are separated by '|'.
+    [Theory]
+    [InlineData("<think>plan it</think>\n\nThe answer.")]
+    [InlineData("<thi|nk>plan| it</thi|nk>\n\nThe |answer.")]
+    [InlineData("<|t|h|i|n|k|>|plan it|<|/|think>|The answer.")]
+    public void InlineThink_SplitAcrossChunks_BecomesAThinkingBlockThenText(string chunks)
+    {
+        (string thinking, string text) = Blocks(Translate(chunks.Split('|')));
+
+        Assert.Equal("plan it", thinking);
+        Assert.Equal("The answer.", text);
+    }
+
+    [Fact]
+    public void TextThatMerelyStartsLikeATag_IsTextUntouched()
+    {
+        (string thinking, string text) = Blocks(Translate("<t", "able> is an HTML tag"));
+
+        Assert.Equal("", thinking);
+        Assert.Equal("<table> is an HTML tag", text);
+    }
+
+    [Fact]
+    public void AnUnclosedThink_IsAllThinking()
+    {
+        (string thinking, string text) = Blocks(Translate("<think>never", " closed"));
+
+        Assert.Equal("never closed", thinking);
+        Assert.Equal("", text);
+    }
+}

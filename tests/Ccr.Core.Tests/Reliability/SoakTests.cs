@@ -9,8 +9,10 @@ namespace Ccr.Core.Tests.Reliability;
 /// <summary>
 /// Steady mixed load with faults through one proxy for CCR_SOAK_SECONDS (30 in CI; the bench task's -Soak runs 600),
 /// sampling managed heap, open file descriptors, threads and the proxy's active streams. After warm-up they must stay
-/// flat, and no request may be lost.
+/// flat, and no request may be lost. Heap, descriptors and threads are the whole test process's, so the soak runs alone
+/// (its own collection, without parallelization): other test classes running beside it would move them.
 /// </summary>
+[Collection(SoakCollection.Name)]
 public class SoakTests
 {
     private const string Body = """{"model":"claude-sonnet-4-5","max_tokens":50,"messages":[{"role":"user","content":"Hello"}]}""";
@@ -104,4 +106,11 @@ public class SoakTests
 
     /// <summary>Open file descriptors (sockets included) of this process on Linux; 0 where /proc is absent.</summary>
     private static int OpenDescriptors() => Directory.Exists("/proc/self/fd") ? Directory.GetFiles("/proc/self/fd").Length : 0;
+}
+
+/// <summary>Runs after the parallel test classes, alone, so process-wide measurements describe only the soak.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SoakCollection
+{
+    public const string Name = "Soak (alone)";
 }

@@ -379,10 +379,7 @@ internal sealed class OpenAIToAnthropicStream
         }
 
         OpenThinking(output);
-        Utf8JsonWriter w = BeginBlockDelta(output, _thinkingIndex, "thinking_delta"u8);
-        w.WriteString("thinking"u8, text);
-        EndBlockDelta(output);
-        _deltaCount++;
+        WriteDelta(output, _thinkingIndex, "thinking_delta"u8, "thinking"u8, default, text);
     }
 
     private void WriteTextString(string text, IBufferWriter<byte> output)
@@ -393,10 +390,7 @@ internal sealed class OpenAIToAnthropicStream
         }
 
         OpenText(output);
-        Utf8JsonWriter w = BeginBlockDelta(output, _textIndex, "text_delta"u8);
-        w.WriteString("text"u8, text);
-        EndBlockDelta(output);
-        _deltaCount++;
+        WriteDelta(output, _textIndex, "text_delta"u8, "text"u8, default, text);
     }
 
     private void WriteThinking(JsonElement text, IBufferWriter<byte> output)
@@ -407,9 +401,23 @@ internal sealed class OpenAIToAnthropicStream
         }
 
         OpenThinking(output);
-        Utf8JsonWriter w = BeginBlockDelta(output, _thinkingIndex, "thinking_delta"u8);
-        w.WritePropertyName("thinking"u8);
-        text.WriteTo(w);
+        WriteDelta(output, _thinkingIndex, "thinking_delta"u8, "thinking"u8, text, null);
+    }
+
+    /// <summary>One delta event: the upstream's JSON string copied as it is, or a string of ours (split inline-think text).</summary>
+    private void WriteDelta(IBufferWriter<byte> output, int index, ReadOnlySpan<byte> deltaType, ReadOnlySpan<byte> field, JsonElement upstreamText, string? text)
+    {
+        Utf8JsonWriter w = BeginBlockDelta(output, index, deltaType);
+        w.WritePropertyName(field);
+        if (text is null)
+        {
+            upstreamText.WriteTo(w);
+        }
+        else
+        {
+            w.WriteStringValue(text);
+        }
+
         EndBlockDelta(output);
         _deltaCount++;
     }
@@ -431,11 +439,7 @@ internal sealed class OpenAIToAnthropicStream
     private void WriteText(JsonElement text, IBufferWriter<byte> output)
     {
         OpenText(output);
-        Utf8JsonWriter w = BeginBlockDelta(output, _textIndex, "text_delta"u8);
-        w.WritePropertyName("text"u8);
-        text.WriteTo(w);
-        EndBlockDelta(output);
-        _deltaCount++;
+        WriteDelta(output, _textIndex, "text_delta"u8, "text"u8, text, null);
     }
 
     private void OpenText(IBufferWriter<byte> output)

@@ -230,9 +230,6 @@ internal sealed class HttpClientConnection : IDisposable
     private static void ReadHead(ReadOnlySpan<byte> head, out int status, out long contentLength, out bool chunked, out bool keepAlive)
     {
         status = 0;
-        contentLength = -1;
-        chunked = false;
-        keepAlive = true;
         int lineEnd = head.IndexOf("\r\n"u8);
         ReadOnlySpan<byte> statusLine = lineEnd < 0 ? head : head[..lineEnd];
         if (statusLine.Length >= 12)
@@ -240,34 +237,7 @@ internal sealed class HttpClientConnection : IDisposable
             Utf8Parser.TryParse(statusLine.Slice(9, 3), out status, out _);
         }
 
-        ReadOnlySpan<byte> rest = lineEnd < 0 ? default : head[(lineEnd + 2)..];
-        while (!rest.IsEmpty)
-        {
-            int next = rest.IndexOf("\r\n"u8);
-            ReadOnlySpan<byte> line = next < 0 ? rest : rest[..next];
-            rest = next < 0 ? default : rest[(next + 2)..];
-            int colon = line.IndexOf((byte)':');
-            if (colon <= 0)
-            {
-                continue;
-            }
-
-            ReadOnlySpan<byte> name = line[..colon];
-            ReadOnlySpan<byte> value = line[(colon + 1)..].Trim((byte)' ');
-            if (Ascii.EqualsIgnoreCase(name, "content-length"u8))
-            {
-                Utf8Parser.TryParse(value, out contentLength, out _);
-            }
-            else if (Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8))
-            {
-                chunked = value.IndexOf("chunked"u8) >= 0;
-            }
-            else if (Ascii.EqualsIgnoreCase(name, "connection"u8))
-            {
-                keepAlive = !Ascii.EqualsIgnoreCase(value, "close"u8);
-            }
-        }
-
+        HeaderFields.Read(lineEnd < 0 ? default : head[(lineEnd + 2)..], out contentLength, out chunked, out keepAlive);
         if (status is 204 or 304)
         {
             contentLength = 0;

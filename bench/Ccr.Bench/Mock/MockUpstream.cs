@@ -227,30 +227,9 @@ internal sealed class MockUpstream : IAsyncDisposable
 
     private static void ReadHead(ReadOnlySpan<byte> head, out long contentLength, out bool chunked)
     {
-        contentLength = 0;
-        chunked = false;
-        while (!head.IsEmpty)
-        {
-            int next = head.IndexOf("\r\n"u8);
-            ReadOnlySpan<byte> line = next < 0 ? head : head[..next];
-            head = next < 0 ? default : head[(next + 2)..];
-            int colon = line.IndexOf((byte)':');
-            if (colon <= 0)
-            {
-                continue;
-            }
-
-            ReadOnlySpan<byte> name = line[..colon];
-            ReadOnlySpan<byte> value = line[(colon + 1)..].Trim((byte)' ');
-            if (Ascii.EqualsIgnoreCase(name, "content-length"u8))
-            {
-                Utf8Parser.TryParse(value, out contentLength, out _);
-            }
-            else if (Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8))
-            {
-                chunked = value.IndexOf("chunked"u8) >= 0;
-            }
-        }
+        int lineEnd = head.IndexOf("\r\n"u8);
+        Ccr.Bench.Http.HeaderFields.Read(lineEnd < 0 ? default : head[(lineEnd + 2)..], out contentLength, out chunked, out _);
+        contentLength = Math.Max(0, contentLength);
     }
 
     private static byte[] BuildResponse(string contentType, ReadOnlySpan<byte> body)

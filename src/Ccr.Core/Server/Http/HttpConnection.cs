@@ -508,6 +508,4 @@ internal sealed class HttpConnection
 
     private static string TooLarge(long size, long limit) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"The request body ({size} bytes) is larger than MAX_BODY_BYTES ({limit} bytes). Raise MAX_BODY_BYTES in the config if such requests are expected.");
-
-    internal static bool IsLoopback(EndPoint? endPoint) => endPoint is IPEndPoint ip && IPAddress.IsLoopback(ip.Address);
 }

@@ -6,19 +6,8 @@ using static Ccr.Core.Tests.FakeUpstreamTests.UpstreamClient;
 namespace Ccr.Core.Tests.FakeUpstreamTests;
 
 /// <summary>Error replies carry each provider's shape, and faults break the exchange the way real networks do.</summary>
-public sealed class FakeUpstreamFaultTests : IAsyncLifetime
+public sealed class FakeUpstreamFaultTests : FakeUpstreamTestBase
 {
-    private readonly FakeUpstreamServer _server = FakeUpstreamServer.Start();
-    private readonly HttpClient _client = NewClient();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-    }
-
     [Theory]
     [InlineData(false, false)]
     [InlineData(false, true)]
@@ -26,9 +15,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [InlineData(true, true)]
     public async Task RateLimited_Is429WithRetryAfterInTheProvidersShape(bool anthropic, bool stream)
     {
-        _server.Script("m", FakeReply.RateLimited(retryAfterSeconds: 7));
+        Server.Script("m", FakeReply.RateLimited(retryAfterSeconds: 7));
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, anthropic, "m", stream);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, anthropic, "m", stream);
 
         Assert.Equal(429, (int)response.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(7), response.Headers.RetryAfter?.Delta);
@@ -47,9 +36,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [Fact]
     public async Task RateLimited_WithoutRetryAfter_SendsNoRetryAfterHeader()
     {
-        _server.Script("m", FakeReply.RateLimited());
+        Server.Script("m", FakeReply.RateLimited());
 
-        (HttpResponseMessage response, _) = await SendAsync(_client, _server, false, "m", false);
+        (HttpResponseMessage response, _) = await SendAsync(Client, Server, false, "m", false);
 
         Assert.Equal(429, (int)response.StatusCode);
         Assert.Null(response.Headers.RetryAfter);
@@ -60,9 +49,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [InlineData(true)]
     public async Task RateLimitHeaders_Is200TextWithRemainingAndReset(bool anthropic)
     {
-        _server.Script("m", FakeReply.RateLimitHeaders("ok", remaining: 0, resetSeconds: 30));
+        Server.Script("m", FakeReply.RateLimitHeaders("ok", remaining: 0, resetSeconds: 30));
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, anthropic, "m", stream: true);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, anthropic, "m", stream: true);
 
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("0", response.Headers.GetValues("x-ratelimit-remaining").Single());
@@ -77,9 +66,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [InlineData(false, 503, "server_error")]
     public async Task ServerError_HasTheStatusAndErrorType(bool anthropic, int status, string type)
     {
-        _server.Script("m", FakeReply.ServerError(status));
+        Server.Script("m", FakeReply.ServerError(status));
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, anthropic, "m", stream: true);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, anthropic, "m", stream: true);
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal(type, JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("type").GetString());
@@ -88,9 +77,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [Fact]
     public async Task InvalidApiKey_IsDashScopes401()
     {
-        _server.Script("m", FakeReply.InvalidApiKey());
+        Server.Script("m", FakeReply.InvalidApiKey());
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, false, "m", false);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, false, "m", false);
 
         Assert.Equal(401, (int)response.StatusCode);
         JsonElement error = JsonDocument.Parse(body).RootElement.GetProperty("error");
@@ -102,9 +91,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [Fact]
     public async Task InvalidApiKey_OnAnthropicPath_IsAnAuthenticationError()
     {
-        _server.Script("m", FakeReply.InvalidApiKey());
+        Server.Script("m", FakeReply.InvalidApiKey());
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, true, "m", false);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, true, "m", false);
 
         Assert.Equal(401, (int)response.StatusCode);
         Assert.Equal("authentication_error", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("type").GetString());
@@ -115,9 +104,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [InlineData(true)]
     public async Task QuotaExceeded_Is429WithCodeQuotaExceeded(bool anthropic)
     {
-        _server.Script("m", FakeReply.QuotaExceeded());
+        Server.Script("m", FakeReply.QuotaExceeded());
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, anthropic, "m", false);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, anthropic, "m", false);
 
         Assert.Equal(429, (int)response.StatusCode);
         Assert.Equal("quota_exceeded", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("code").GetString());
@@ -126,9 +115,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [Fact]
     public async Task ErrorInside200_NonStream_Is200WithAnErrorBody()
     {
-        _server.Script("m", FakeReply.ErrorInside200());
+        Server.Script("m", FakeReply.ErrorInside200());
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, false, "m", false);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, false, "m", false);
 
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("1308", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("code").GetString());
@@ -139,9 +128,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [InlineData(true, "error")]
     public async Task ErrorInside200_Stream_FirstEventIsAnError(bool anthropic, string? eventName)
     {
-        _server.Script("m", FakeReply.ErrorInside200());
+        Server.Script("m", FakeReply.ErrorInside200());
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, anthropic, "m", true);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, anthropic, "m", true);
 
         Assert.Equal(200, (int)response.StatusCode);
         SseEvent first = ParseSse(body)[0];
@@ -152,10 +141,10 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [Fact]
     public async Task SlowFirstByte_DelaysTheHeadersThenAnswers()
     {
-        _server.Script("m", FakeReply.SlowFirstByte(TimeSpan.FromMilliseconds(300), FakeReply.Text("late")));
+        Server.Script("m", FakeReply.SlowFirstByte(TimeSpan.FromMilliseconds(300), FakeReply.Text("late")));
 
         var clock = Stopwatch.StartNew();
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, true, "m", true);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, true, "m", true);
 
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(280), "Answered after " + clock.Elapsed.TotalMilliseconds + " ms.");
         Assert.Equal(200, (int)response.StatusCode);
@@ -167,10 +156,10 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [InlineData(true)]
     public async Task CutMidStream_GivesATruncatedStreamWithoutTheEnd(bool anthropic)
     {
-        _server.Script("m", FakeReply.CutMidStream(3));
+        Server.Script("m", FakeReply.CutMidStream(3));
 
-        using HttpRequestMessage request = Request(_server, anthropic, "m", stream: true);
-        using HttpResponseMessage response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using HttpRequestMessage request = Request(Server, anthropic, "m", stream: true);
+        using HttpResponseMessage response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         (string text, bool broke) = await ReadUntilBrokenAsync(response);
 
         Assert.True(broke, "The stream ended cleanly instead of breaking.");
@@ -182,19 +171,19 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [Fact]
     public async Task CutMidStream_NonStream_BreaksTheBody()
     {
-        _server.Script("m", FakeReply.CutMidStream(3));
+        Server.Script("m", FakeReply.CutMidStream(3));
 
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => SendAsync(_client, _server, false, "m", false));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => SendAsync(Client, Server, false, "m", false));
     }
 
     [Fact]
     public async Task Hang_IsBoundedByTheClientsTimeout()
     {
-        _server.Script("m", FakeReply.Hang());
+        Server.Script("m", FakeReply.Hang());
         using HttpClient impatient = NewClient(TimeSpan.FromMilliseconds(500));
 
         var clock = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SendAsync(impatient, _server, false, "m", false));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SendAsync(impatient, Server, false, "m", false));
 
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(10));
     }
@@ -204,7 +193,7 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     {
         FakeUpstreamServer server = FakeUpstreamServer.Start();
         server.Script("m", FakeReply.Hang());
-        Task<(HttpResponseMessage, string)> pending = SendAsync(_client, server, false, "m", false);
+        Task<(HttpResponseMessage, string)> pending = SendAsync(Client, server, false, "m", false);
         await Task.Delay(200);
 
         await server.DisposeAsync();
@@ -219,9 +208,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [InlineData(502)]
     public async Task Garbage_IsHtmlWithTheStatus(int status)
     {
-        _server.Script("m", FakeReply.Garbage(status: status));
+        Server.Script("m", FakeReply.Garbage(status: status));
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, false, "m", true);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, false, "m", true);
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
@@ -233,18 +222,18 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [InlineData(true)]
     public async Task ConnectionReset_FailsTheRequestWithoutAResponse(bool anthropic)
     {
-        _server.Script("m", FakeReply.ConnectionReset());
+        Server.Script("m", FakeReply.ConnectionReset());
 
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => SendAsync(_client, _server, anthropic, "m", false));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => SendAsync(Client, Server, anthropic, "m", false));
     }
 
     [Fact]
     public async Task Raw_ReplaysTheFixtureVerbatim()
     {
         const string Fixture = "data: {\"x\":1}\n\n";
-        _server.Script("m", FakeReply.Raw(200, "text/event-stream", Fixture));
+        Server.Script("m", FakeReply.Raw(200, "text/event-stream", Fixture));
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, true, "m", false);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, true, "m", false);
 
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(Fixture, body);
@@ -253,9 +242,9 @@ public sealed class FakeUpstreamFaultTests : IAsyncLifetime
     [Fact]
     public async Task Status_SendsBodyAndHeaders()
     {
-        _server.Script("m", FakeReply.Status(400, """{"error":{"message":"bad"}}""", ("x-request-id", "r1")));
+        Server.Script("m", FakeReply.Status(400, """{"error":{"message":"bad"}}""", ("x-request-id", "r1")));
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, false, "m", false);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, false, "m", false);
 
         Assert.Equal(400, (int)response.StatusCode);
         Assert.Equal("r1", response.Headers.GetValues("x-request-id").Single());

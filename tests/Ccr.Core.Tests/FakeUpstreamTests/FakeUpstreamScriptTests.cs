@@ -7,36 +7,25 @@ using static Ccr.Core.Tests.FakeUpstreamTests.UpstreamClient;
 namespace Ccr.Core.Tests.FakeUpstreamTests;
 
 /// <summary>Scripts, handlers and the request record behave as tests rely on.</summary>
-public sealed class FakeUpstreamScriptTests : IAsyncLifetime
+public sealed class FakeUpstreamScriptTests : FakeUpstreamTestBase
 {
-    private readonly FakeUpstreamServer _server = FakeUpstreamServer.Start();
-    private readonly HttpClient _client = NewClient();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-    }
-
     [Fact]
     public void Start_BindsLoopbackWithBothBases()
     {
-        Assert.Equal("127.0.0.1", _server.BaseUrl.Host);
-        Assert.Equal(_server.BaseUrl.AbsoluteUri + "v1", _server.OpenAIBaseUrl);
-        Assert.Equal(_server.BaseUrl.AbsoluteUri + "anthropic", _server.AnthropicBaseUrl);
+        Assert.Equal("127.0.0.1", Server.BaseUrl.Host);
+        Assert.Equal(Server.BaseUrl.AbsoluteUri + "v1", Server.OpenAIBaseUrl);
+        Assert.Equal(Server.BaseUrl.AbsoluteUri + "anthropic", Server.AnthropicBaseUrl);
     }
 
     [Fact]
     public async Task Script_RepliesInOrderThenRepeatsTheLast()
     {
-        _server.Script("m", FakeReply.ServerError(), FakeReply.RateLimited(), FakeReply.Text("ok"));
+        Server.Script("m", FakeReply.ServerError(), FakeReply.RateLimited(), FakeReply.Text("ok"));
 
         var statuses = new List<int>();
         for (int i = 0; i < 5; i++)
         {
-            (HttpResponseMessage response, _) = await SendAsync(_client, _server, false, "m", false);
+            (HttpResponseMessage response, _) = await SendAsync(Client, Server, false, "m", false);
             statuses.Add((int)response.StatusCode);
         }
 
@@ -46,10 +35,10 @@ public sealed class FakeUpstreamScriptTests : IAsyncLifetime
     [Fact]
     public async Task Script_AppliesOnlyToItsModel_OthersGetTheDefault()
     {
-        _server.Script("scripted", FakeReply.ServerError());
+        Server.Script("scripted", FakeReply.ServerError());
 
-        (HttpResponseMessage other, string body) = await SendAsync(_client, _server, false, "other", false);
-        (HttpResponseMessage scripted, _) = await SendAsync(_client, _server, false, "scripted", false);
+        (HttpResponseMessage other, string body) = await SendAsync(Client, Server, false, "other", false);
+        (HttpResponseMessage scripted, _) = await SendAsync(Client, Server, false, "scripted", false);
 
         Assert.Equal(200, (int)other.StatusCode);
         Assert.Contains("Hello from fake upstream", body, StringComparison.Ordinal);
@@ -59,9 +48,9 @@ public sealed class FakeUpstreamScriptTests : IAsyncLifetime
     [Fact]
     public async Task ScriptDefault_ReplacesTheBuiltInAnswer()
     {
-        _server.ScriptDefault(FakeReply.Text("custom default"));
+        Server.ScriptDefault(FakeReply.Text("custom default"));
 
-        (_, string body) = await SendAsync(_client, _server, true, "anything", false);
+        (_, string body) = await SendAsync(Client, Server, true, "anything", false);
 
         Assert.Equal("custom default", JsonDocument.Parse(body).RootElement.GetProperty("content")[0].GetProperty("text").GetString());
     }
@@ -69,11 +58,11 @@ public sealed class FakeUpstreamScriptTests : IAsyncLifetime
     [Fact]
     public async Task Handle_TakesPrecedenceAndFallsThroughOnNull()
     {
-        _server.Script("m", FakeReply.Text("from script"));
-        _server.Handle(r => r.Body.Contains("\"stream\":true", StringComparison.Ordinal) ? FakeReply.ServerError(503) : null);
+        Server.Script("m", FakeReply.Text("from script"));
+        Server.Handle(r => r.Body.Contains("\"stream\":true", StringComparison.Ordinal) ? FakeReply.ServerError(503) : null);
 
-        (HttpResponseMessage streamed, _) = await SendAsync(_client, _server, false, "m", true);
-        (HttpResponseMessage plain, string body) = await SendAsync(_client, _server, false, "m", false);
+        (HttpResponseMessage streamed, _) = await SendAsync(Client, Server, false, "m", true);
+        (HttpResponseMessage plain, string body) = await SendAsync(Client, Server, false, "m", false);
 
         Assert.Equal(503, (int)streamed.StatusCode);
         Assert.Equal(200, (int)plain.StatusCode);
@@ -83,13 +72,13 @@ public sealed class FakeUpstreamScriptTests : IAsyncLifetime
     [Fact]
     public async Task Requests_RecordMethodPathHeadersBodyAndModel()
     {
-        using HttpRequestMessage request = Request(_server, anthropic: true, "claude-x", stream: true);
+        using HttpRequestMessage request = Request(Server, anthropic: true, "claude-x", stream: true);
         request.Headers.Add("x-api-key", "sk-test");
         request.Headers.Add("anthropic-version", "2023-06-01");
-        using HttpResponseMessage response = await _client.SendAsync(request);
+        using HttpResponseMessage response = await Client.SendAsync(request);
         string sent = await request.Content!.ReadAsStringAsync();
 
-        RecordedRequest recorded = Assert.Single(_server.Requests);
+        RecordedRequest recorded = Assert.Single(Server.Requests);
         Assert.Equal("POST", recorded.Method);
         Assert.Equal("/anthropic/v1/messages", recorded.Path);
         Assert.Equal("sk-test", recorded.Headers["X-Api-Key"]);
@@ -104,21 +93,21 @@ public sealed class FakeUpstreamScriptTests : IAsyncLifetime
     [Fact]
     public async Task CountFor_CountsPerModelAndResetClearsEverything()
     {
-        _server.Script("a", FakeReply.ServerError());
-        await SendAsync(_client, _server, false, "a", false);
-        await SendAsync(_client, _server, true, "a", true);
-        await SendAsync(_client, _server, false, "b", false);
+        Server.Script("a", FakeReply.ServerError());
+        await SendAsync(Client, Server, false, "a", false);
+        await SendAsync(Client, Server, true, "a", true);
+        await SendAsync(Client, Server, false, "b", false);
 
-        Assert.Equal(2, _server.CountFor("a"));
-        Assert.Equal(1, _server.CountFor("b"));
-        Assert.Equal(0, _server.CountFor("c"));
+        Assert.Equal(2, Server.CountFor("a"));
+        Assert.Equal(1, Server.CountFor("b"));
+        Assert.Equal(0, Server.CountFor("c"));
 
-        _server.Reset();
-        (HttpResponseMessage afterReset, _) = await SendAsync(_client, _server, false, "a", false);
+        Server.Reset();
+        (HttpResponseMessage afterReset, _) = await SendAsync(Client, Server, false, "a", false);
 
         Assert.Equal(200, (int)afterReset.StatusCode);
-        Assert.Equal(1, _server.CountFor("a"));
-        Assert.Single(_server.Requests);
+        Assert.Equal(1, Server.CountFor("a"));
+        Assert.Single(Server.Requests);
     }
 
     [Fact]
@@ -137,22 +126,22 @@ public sealed class FakeUpstreamScriptTests : IAsyncLifetime
     [Fact]
     public async Task RecordRequestsOff_StillCountsButKeepsNothing()
     {
-        _server.RecordRequests = false;
+        Server.RecordRequests = false;
 
-        await SendAsync(_client, _server, false, "m", false);
+        await SendAsync(Client, Server, false, "m", false);
 
-        Assert.Empty(_server.Requests);
-        Assert.Equal(1, _server.CountFor("m"));
+        Assert.Empty(Server.Requests);
+        Assert.Equal(1, Server.CountFor("m"));
     }
 
     [Fact]
     public async Task HealthAndModels_Answer200()
     {
-        _server.Script("qwen3-coder-plus", FakeReply.Text("x"));
+        Server.Script("qwen3-coder-plus", FakeReply.Text("x"));
 
-        using HttpResponseMessage health = await _client.GetAsync(new Uri(_server.BaseUrl, "health"));
-        string models = await _client.GetStringAsync(new Uri(_server.OpenAIBaseUrl + "/models"));
-        string anthropicModels = await _client.GetStringAsync(new Uri(_server.AnthropicBaseUrl + "/v1/models"));
+        using HttpResponseMessage health = await Client.GetAsync(new Uri(Server.BaseUrl, "health"));
+        string models = await Client.GetStringAsync(new Uri(Server.OpenAIBaseUrl + "/models"));
+        string anthropicModels = await Client.GetStringAsync(new Uri(Server.AnthropicBaseUrl + "/v1/models"));
 
         Assert.Equal(200, (int)health.StatusCode);
         Assert.Equal("list", JsonDocument.Parse(models).RootElement.GetProperty("object").GetString());
@@ -164,7 +153,7 @@ public sealed class FakeUpstreamScriptTests : IAsyncLifetime
     public async Task CountTokens_AnswersWithInputTokens()
     {
         using var content = new StringContent("{\"model\":\"m\",\"messages\":[]}", Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        using HttpResponseMessage response = await _client.PostAsync(new Uri(_server.AnthropicBaseUrl + "/v1/messages/count_tokens"), content);
+        using HttpResponseMessage response = await Client.PostAsync(new Uri(Server.AnthropicBaseUrl + "/v1/messages/count_tokens"), content);
 
         Assert.Equal(200, (int)response.StatusCode);
         Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("input_tokens").GetInt32() > 0);
@@ -173,7 +162,7 @@ public sealed class FakeUpstreamScriptTests : IAsyncLifetime
     [Fact]
     public async Task UnknownPath_Is404()
     {
-        using HttpResponseMessage response = await _client.GetAsync(new Uri(_server.BaseUrl, "nope"));
+        using HttpResponseMessage response = await Client.GetAsync(new Uri(Server.BaseUrl, "nope"));
 
         Assert.Equal(404, (int)response.StatusCode);
     }
@@ -181,7 +170,7 @@ public sealed class FakeUpstreamScriptTests : IAsyncLifetime
     [Fact]
     public void Script_WithNoReplies_SaysWhatToDo()
     {
-        ArgumentException error = Assert.Throws<ArgumentException>(() => _server.Script("m"));
+        ArgumentException error = Assert.Throws<ArgumentException>(() => Server.Script("m"));
 
         Assert.Contains("at least one reply", error.Message, StringComparison.Ordinal);
     }

@@ -5,25 +5,14 @@ using static Ccr.Core.Tests.FakeUpstreamTests.UpstreamClient;
 namespace Ccr.Core.Tests.FakeUpstreamTests;
 
 /// <summary>Successful answers render exactly as OpenAI and Anthropic send them, streamed and not.</summary>
-public sealed class FakeUpstreamWireTests : IAsyncLifetime
+public sealed class FakeUpstreamWireTests : FakeUpstreamTestBase
 {
-    private readonly FakeUpstreamServer _server = FakeUpstreamServer.Start();
-    private readonly HttpClient _client = NewClient();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-    }
-
     [Fact]
     public async Task Text_OpenAI_IsAChatCompletionWithUsage()
     {
-        _server.Script("m", FakeReply.Text("Hi there", inputTokens: 12, outputTokens: 3));
+        Server.Script("m", FakeReply.Text("Hi there", inputTokens: 12, outputTokens: 3));
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, anthropic: false, "m", stream: false);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, anthropic: false, "m", stream: false);
 
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -43,9 +32,9 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [Fact]
     public async Task Text_OpenAIStream_SendsRoleDeltasFinishUsageAndDone()
     {
-        _server.Script("m", FakeReply.Text("one two three", 7, 3));
+        Server.Script("m", FakeReply.Text("one two three", 7, 3));
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, anthropic: false, "m", stream: true, includeUsage: true);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, anthropic: false, "m", stream: true, includeUsage: true);
 
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         List<SseEvent> events = ParseSse(body);
@@ -63,7 +52,7 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [Fact]
     public async Task Text_OpenAIStreamWithoutIncludeUsage_HasNoUsageChunk()
     {
-        (_, string body) = await SendAsync(_client, _server, anthropic: false, "m", stream: true);
+        (_, string body) = await SendAsync(Client, Server, anthropic: false, "m", stream: true);
 
         List<SseEvent> events = ParseSse(body);
         Assert.Equal("[DONE]", events[^1].Data);
@@ -75,9 +64,9 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [Fact]
     public async Task Text_Anthropic_IsAMessage()
     {
-        _server.Script("claude-x", FakeReply.Text("Hi there", 12, 3));
+        Server.Script("claude-x", FakeReply.Text("Hi there", 12, 3));
 
-        (HttpResponseMessage response, string body) = await SendAsync(_client, _server, anthropic: true, "claude-x", stream: false);
+        (HttpResponseMessage response, string body) = await SendAsync(Client, Server, anthropic: true, "claude-x", stream: false);
 
         Assert.Equal(200, (int)response.StatusCode);
         JsonElement json = JsonDocument.Parse(body).RootElement;
@@ -96,9 +85,9 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [Fact]
     public async Task Text_AnthropicStream_SendsTheFullEventSequence()
     {
-        _server.Script("m", FakeReply.Text("one two", 7, 2));
+        Server.Script("m", FakeReply.Text("one two", 7, 2));
 
-        (_, string body) = await SendAsync(_client, _server, anthropic: true, "m", stream: true);
+        (_, string body) = await SendAsync(Client, Server, anthropic: true, "m", stream: true);
 
         List<SseEvent> events = ParseSse(body);
         Assert.Equal(
@@ -116,9 +105,9 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [Fact]
     public async Task ToolCall_OpenAI_HasToolCallsAndFinishReasonToolCalls()
     {
-        _server.Script("m", FakeReply.ToolCall("read_file", """{"path":"a.txt"}"""));
+        Server.Script("m", FakeReply.ToolCall("read_file", """{"path":"a.txt"}"""));
 
-        (_, string body) = await SendAsync(_client, _server, anthropic: false, "m", stream: false);
+        (_, string body) = await SendAsync(Client, Server, anthropic: false, "m", stream: false);
 
         JsonElement choice = JsonDocument.Parse(body).RootElement.GetProperty("choices")[0];
         Assert.Equal("tool_calls", choice.GetProperty("finish_reason").GetString());
@@ -133,9 +122,9 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [Fact]
     public async Task ToolCall_Anthropic_HasToolUseBlockAfterText()
     {
-        _server.Script("m", FakeReply.ToolCall("read_file", """{"path":"a.txt"}""", text: "Reading it."));
+        Server.Script("m", FakeReply.ToolCall("read_file", """{"path":"a.txt"}""", text: "Reading it."));
 
-        (_, string body) = await SendAsync(_client, _server, anthropic: true, "m", stream: false);
+        (_, string body) = await SendAsync(Client, Server, anthropic: true, "m", stream: false);
 
         JsonElement json = JsonDocument.Parse(body).RootElement;
         Assert.Equal("tool_use", json.GetProperty("stop_reason").GetString());
@@ -150,9 +139,9 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [Fact]
     public async Task ToolCalls_OpenAIStream_InterleaveArgumentsByIndex()
     {
-        _server.Script("m", FakeReply.ToolCalls(("a", """{"x":"111111"}"""), ("b", """{"y":"222222"}""")));
+        Server.Script("m", FakeReply.ToolCalls(("a", """{"x":"111111"}"""), ("b", """{"y":"222222"}""")));
 
-        (_, string body) = await SendAsync(_client, _server, anthropic: false, "m", stream: true);
+        (_, string body) = await SendAsync(Client, Server, anthropic: false, "m", stream: true);
 
         List<SseEvent> events = ParseSse(body);
         var indexes = new List<int>();
@@ -189,9 +178,9 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [Fact]
     public async Task ToolCall_AnthropicStream_SendsInputJsonDeltas()
     {
-        _server.Script("m", FakeReply.ToolCall("read_file", """{"path":"a.txt"}"""));
+        Server.Script("m", FakeReply.ToolCall("read_file", """{"path":"a.txt"}"""));
 
-        (_, string body) = await SendAsync(_client, _server, anthropic: true, "m", stream: true);
+        (_, string body) = await SendAsync(Client, Server, anthropic: true, "m", stream: true);
 
         List<SseEvent> events = ParseSse(body);
         JsonElement start = events[1].Json.GetProperty("content_block");
@@ -209,10 +198,10 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [Fact]
     public async Task Reasoning_OpenAI_HasReasoningContent()
     {
-        _server.Script("m", FakeReply.Reasoning("think hard", "answer"));
+        Server.Script("m", FakeReply.Reasoning("think hard", "answer"));
 
-        (_, string body) = await SendAsync(_client, _server, anthropic: false, "m", stream: false);
-        (_, string streamed) = await SendAsync(_client, _server, anthropic: false, "m", stream: true);
+        (_, string body) = await SendAsync(Client, Server, anthropic: false, "m", stream: false);
+        (_, string streamed) = await SendAsync(Client, Server, anthropic: false, "m", stream: true);
 
         JsonElement message = JsonDocument.Parse(body).RootElement.GetProperty("choices")[0].GetProperty("message");
         Assert.Equal("think hard", message.GetProperty("reasoning_content").GetString());
@@ -229,10 +218,10 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [Fact]
     public async Task Reasoning_Anthropic_HasThinkingBlockWithSignature()
     {
-        _server.Script("m", FakeReply.Reasoning("think hard", "answer"));
+        Server.Script("m", FakeReply.Reasoning("think hard", "answer"));
 
-        (_, string body) = await SendAsync(_client, _server, anthropic: true, "m", stream: false);
-        (_, string streamed) = await SendAsync(_client, _server, anthropic: true, "m", stream: true);
+        (_, string body) = await SendAsync(Client, Server, anthropic: true, "m", stream: false);
+        (_, string streamed) = await SendAsync(Client, Server, anthropic: true, "m", stream: true);
 
         JsonElement content = JsonDocument.Parse(body).RootElement.GetProperty("content");
         Assert.Equal("thinking", content[0].GetProperty("type").GetString());
@@ -251,12 +240,12 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [InlineData(true)]
     public async Task Stream_WithDelay_SpacesChunksAndConcatenatesWhenNotStreaming(bool anthropic)
     {
-        _server.Script("m", FakeReply.Stream(5, TimeSpan.FromMilliseconds(40), "ab "));
+        Server.Script("m", FakeReply.Stream(5, TimeSpan.FromMilliseconds(40), "ab "));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        (_, string streamed) = await SendAsync(_client, _server, anthropic, "m", stream: true);
+        (_, string streamed) = await SendAsync(Client, Server, anthropic, "m", stream: true);
         TimeSpan elapsed = clock.Elapsed;
-        (_, string whole) = await SendAsync(_client, _server, anthropic, "m", stream: false);
+        (_, string whole) = await SendAsync(Client, Server, anthropic, "m", stream: false);
 
         Assert.Equal("ab ab ab ab ab ", StreamedText(ParseSse(streamed)));
         Assert.True(elapsed >= TimeSpan.FromMilliseconds(150), "A 5-chunk stream 40 ms apart took only " + elapsed.TotalMilliseconds + " ms.");
@@ -268,10 +257,10 @@ public sealed class FakeUpstreamWireTests : IAsyncLifetime
     [InlineData(true)]
     public async Task Huge_SendsAtLeastTheRequestedBytes(bool anthropic)
     {
-        _server.Script("m", FakeReply.Huge(1_000_000));
+        Server.Script("m", FakeReply.Huge(1_000_000));
 
-        (_, string body) = await SendAsync(_client, _server, anthropic, "m", stream: false);
-        (_, string streamed) = await SendAsync(_client, _server, anthropic, "m", stream: true);
+        (_, string body) = await SendAsync(Client, Server, anthropic, "m", stream: false);
+        (_, string streamed) = await SendAsync(Client, Server, anthropic, "m", stream: true);
 
         Assert.True(body.Length >= 1_000_000);
         Assert.Equal(1_000_000, StreamedText(ParseSse(streamed)).Length);

@@ -36,7 +36,7 @@ internal sealed class MessageRouter
         catch (RoutingException e)
         {
             await WriteErrorAsync(sink, e.Error, request.RequestId, cancellationToken).ConfigureAwait(false);
-            Log(request, "route", null, -1, null, 0, e.Error.Status, "error", started, e.Error);
+            Log(request, "route", null, null, 0, e.Error.Status, "error", started, e.Error);
             return new RouteResult { Status = e.Error.Status, Error = e.Error, LatencyMs = ElapsedMs(started) };
         }
 
@@ -70,7 +70,7 @@ internal sealed class MessageRouter
             if (skipReason is not null)
             {
                 NoteSkip(skipped, target, skipReason, until);
-                Log(request, "attempt", target, 0, routeSource, 0, 0, "skipped:" + skipReason, started, null);
+                Log(request, "attempt", target, routeSource, 0, 0, "skipped:" + skipReason, started, null);
                 if (skipReason is "cooldown" or "quota" && until is DateTimeOffset limitedUntil)
                 {
                     retryAt = retryAt is null || limitedUntil < retryAt ? limitedUntil : retryAt;
@@ -184,7 +184,7 @@ internal sealed class MessageRouter
         }
 
         await WriteErrorAsync(sink, final, request.RequestId, cancellationToken).ConfigureAwait(false);
-        Log(request, "result", null, -1, routeSource, attempts, final.Status, "error", started, final);
+        Log(request, "result", null, routeSource, attempts, final.Status, "error", started, final);
         return new RouteResult { Status = final.Status, Attempts = attempts, Error = final, LatencyMs = ElapsedMs(started) };
     }
 
@@ -300,30 +300,13 @@ internal sealed class MessageRouter
         return sink.WriteCompleteAsync(error.Status, "application/json", buffer.WrittenMemory, cancellationToken).AsTask();
     }
 
-    private void LogAttempt(InboundRequest request, PlannedTarget target, int attempt, string routeSource, int status, string outcome, double latencyMs, ResponseSummary? summary, AnthropicError? error)
-    {
-        _engine.Log.Write(new DecisionLogEntry
-        {
-            Time = _engine.Time.GetUtcNow(),
-            RequestId = request.RequestId,
-            Event = "attempt",
-            RouteSource = routeSource,
-            Provider = target.Target.Provider,
-            Model = target.Target.Model,
-            TierIndex = target.TierIndex,
-            TierName = target.TierName,
-            Attempt = attempt,
-            Status = status,
-            Outcome = outcome,
-            LatencyMs = Math.Round(latencyMs, 2),
-            InputTokens = summary?.InputTokens,
-            OutputTokens = summary?.OutputTokens,
-            ErrorType = error?.Type,
-            ErrorMessage = error?.Message,
-        });
-    }
+    private void LogAttempt(InboundRequest request, PlannedTarget target, int attempt, string routeSource, int status, string outcome, double latencyMs, ResponseSummary? summary, AnthropicError? error) =>
+        Write(request, "attempt", target, routeSource, attempt, status, outcome, latencyMs, summary, error);
 
-    private void Log(InboundRequest request, string evt, PlannedTarget? target, int tierIndex, string? routeSource, int attempt, int status, string outcome, long started, AnthropicError? error)
+    private void Log(InboundRequest request, string evt, PlannedTarget? target, string? routeSource, int attempt, int status, string outcome, long started, AnthropicError? error) =>
+        Write(request, evt, target, routeSource, attempt, status, outcome, ElapsedMs(started), null, error);
+
+    private void Write(InboundRequest request, string evt, PlannedTarget? target, string? routeSource, int attempt, int status, string outcome, double latencyMs, ResponseSummary? summary, AnthropicError? error)
     {
         _engine.Log.Write(new DecisionLogEntry
         {
@@ -333,12 +316,14 @@ internal sealed class MessageRouter
             RouteSource = routeSource,
             Provider = target?.Target.Provider,
             Model = target?.Target.Model,
-            TierIndex = target?.TierIndex ?? tierIndex,
+            TierIndex = target?.TierIndex ?? -1,
             TierName = target?.TierName,
             Attempt = attempt,
             Status = status == 0 ? null : status,
             Outcome = outcome,
-            LatencyMs = Math.Round(ElapsedMs(started), 2),
+            LatencyMs = Math.Round(latencyMs, 2),
+            InputTokens = summary?.InputTokens,
+            OutputTokens = summary?.OutputTokens,
             ErrorType = error?.Type,
             ErrorMessage = error?.Message,
         });

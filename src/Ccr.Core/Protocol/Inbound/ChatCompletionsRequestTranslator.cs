@@ -27,6 +27,19 @@ internal static class ChatCompletionsRequestTranslator
     /// <exception cref="InboundRequestException">The request is invalid or asks for something Anthropic cannot do.</exception>
     public static ChatRequestInfo ToAnthropic(ReadOnlySpan<byte> chatBody, IBufferWriter<byte> anthropicOut)
     {
+        try
+        {
+            return ToAnthropicCore(chatBody, anthropicOut);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Reading a string with a lone surrogate escape (\ud800 alone) throws deep inside the JSON reader.
+            throw InboundRequestException.InvalidText(e);
+        }
+    }
+
+    private static ChatRequestInfo ToAnthropicCore(ReadOnlySpan<byte> chatBody, IBufferWriter<byte> anthropicOut)
+    {
         using JsonDocument document = InboundRequestReader.Parse(chatBody);
         JsonElement root = document.RootElement;
         string model = InboundRequestReader.RequiredModel(root);

@@ -15,6 +15,10 @@ internal sealed class InboundRequestException : Exception
         ErrorType = errorType;
     }
 
+    /// <summary>A body whose strings cannot be read as text (a lone surrogate escape such as <c>\ud800</c>).</summary>
+    public static InboundRequestException InvalidText(Exception inner) =>
+        new("The request body has a string with an invalid \\u escape (a lone surrogate); send valid UTF-16 escapes. (" + inner.Message + ")", null);
+
     /// <summary>HTTP status to answer with.</summary>
     public int Status { get; }
 

@@ -29,6 +29,19 @@ internal static class ResponsesRequestTranslator
     /// <exception cref="InboundRequestException">The request is invalid or asks for something the router cannot do.</exception>
     public static ResponsesRequestInfo ToAnthropic(ReadOnlySpan<byte> responsesBody, IBufferWriter<byte> anthropicOut)
     {
+        try
+        {
+            return ToAnthropicCore(responsesBody, anthropicOut);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Reading a string with a lone surrogate escape (\ud800 alone) throws deep inside the JSON reader.
+            throw InboundRequestException.InvalidText(e);
+        }
+    }
+
+    private static ResponsesRequestInfo ToAnthropicCore(ReadOnlySpan<byte> responsesBody, IBufferWriter<byte> anthropicOut)
+    {
         using JsonDocument document = InboundRequestReader.Parse(responsesBody);
         JsonElement root = document.RootElement;
         string model = InboundRequestReader.RequiredModel(root);

@@ -172,3 +172,30 @@ public class ChatCompletionsRequestTranslatorTests
         Assert.Contains(messagePart, e.Message, StringComparison.Ordinal);
     }
 }
+
+public class InboundLoneSurrogateTests
+{
+    [Theory]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"\ud800"}]}]}""")]
+    [InlineData("""{"model":"m","messages":[{"role":"\ud800","content":"hi"}]}""")]
+    public void ChatBodyWithALoneSurrogate_IsA400NotACrash(string body)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+
+        var e = Assert.Throws<Ccr.Core.Protocol.Inbound.InboundRequestException>(() =>
+            Ccr.Core.Protocol.Inbound.ChatCompletionsRequestTranslator.ToAnthropic(System.Text.Encoding.UTF8.GetBytes(body), output));
+
+        Assert.Equal(400, e.Status);
+    }
+
+    [Fact]
+    public void ResponsesBodyWithALoneSurrogate_IsA400NotACrash()
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+
+        var e = Assert.Throws<Ccr.Core.Protocol.Inbound.InboundRequestException>(() =>
+            Ccr.Core.Protocol.Inbound.ResponsesRequestTranslator.ToAnthropic(System.Text.Encoding.UTF8.GetBytes("""{"model":"m","input":[{"role":"user","content":[{"type":"input_text","text":"\udc00"}]}]}"""), output));
+
+        Assert.Equal(400, e.Status);
+    }
+}

@@ -196,6 +196,8 @@ function Invoke-Soak {
     if (-not $env:CCR_SOAK_SECONDS) { $env:CCR_SOAK_SECONDS = '600' }
     if (-not $env:CCR_FUZZ_CASES) { $env:CCR_FUZZ_CASES = '200000' }
     if (-not $env:CCR_FUZZ_HTTP_CASES) { $env:CCR_FUZZ_HTTP_CASES = '5000' }
+    # The long run explores new cases; CI replays a fixed set (see FuzzTests).
+    if (-not $env:CCR_FUZZ_SEED) { $env:CCR_FUZZ_SEED = 'random' }
     $tests = Join-Path $root 'tests/Ccr.Core.Tests/Ccr.Core.Tests.csproj'
     Invoke-Native dotnet @('test', $tests, '-c', 'Release', '--filter', 'FullyQualifiedName~Reliability.SoakTests|FullyQualifiedName~Reliability.FuzzTests', '--logger', 'console;verbosity=normal')
 }

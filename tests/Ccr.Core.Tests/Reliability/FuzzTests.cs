@@ -103,7 +103,16 @@ public class FuzzTests
                 throw new InvalidOperationException("fuzz seed " + seed + ": " + e.GetType().Name + ": " + e.Message, e);
             }
         });
-        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(cases).WithQuietOnSuccess(true), property);
+        FsCheck.Config config = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(cases).WithQuietOnSuccess(true);
+
+        // CI replays the same cases every run, so a red build always means a change broke something; the bench
+        // task's long run (CCR_FUZZ_SEED=random) explores new ones and prints the seed that rebuilds any failure.
+        if (!string.Equals(Environment.GetEnvironmentVariable("CCR_FUZZ_SEED"), "random", StringComparison.OrdinalIgnoreCase))
+        {
+            config = config.WithReplay(new Replay(new Rnd(20261126UL, 1405UL), null));
+        }
+
+        Check.One(config, property);
     }
 
     private static void Expect<TDocumented>(Action parse)

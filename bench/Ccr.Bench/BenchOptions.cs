@@ -41,6 +41,11 @@ internal sealed class BenchOptions
 
     public bool Counters { get; private set; } = true;
 
+    /// <summary>Scenarios to run (load, streams, tokens); empty runs them all. Start-up is measured whenever Ccr starts.</summary>
+    public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);
+
     // Mock mode.
     public int MockPort { get; private set; }
 
@@ -106,6 +111,10 @@ internal sealed class BenchOptions
                 case "--router-version": o.RouterVersion = Next(); break;
                 case "--micro": o.Micro = true; break;
                 case "--no-counters": o.Counters = false; break;
+                case "--only":
+                    o.Only.UnionWith(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    o.Counters = o.Only.Contains("counters");
+                    break;
                 default:
                     throw new ArgumentException($"Unknown argument '{a}'. See bench/README.md for the switches.");
             }

@@ -51,9 +51,20 @@ internal sealed class BenchRunner
             }
 
             List<BenchTarget> live = targets.Select(t => t.Target).ToList();
-            await RunLoadAsync(live, ct);
-            await RunStreamsAsync(live, ct);
-            await RunCountTokensAsync(live.Where(t => t.SpeaksAnthropic).ToList(), ct);
+            if (_options.Runs("load"))
+            {
+                await RunLoadAsync(live, ct);
+            }
+
+            if (_options.Runs("streams"))
+            {
+                await RunStreamsAsync(live, ct);
+            }
+
+            if (_options.Runs("tokens"))
+            {
+                await RunCountTokensAsync(live.Where(t => t.SpeaksAnthropic).ToList(), ct);
+            }
         }
         finally
         {

@@ -218,7 +218,19 @@ internal static class AttemptExecutor
                 try
                 {
                     idle.Touch();
-                    hasEvent = await events.MoveNextAsync().ConfigureAwait(false);
+                    ValueTask<bool> next = events.MoveNextAsync();
+
+                    // Events already read from the upstream are translated into one buffer and sent in one write;
+                    // the client gets what is ready as soon as the proxy would otherwise wait. Under load this
+                    // turns a burst of queued events into one send instead of one per event.
+                    if (!next.IsCompleted && started && output.WrittenCount > 0 && !await TryWriteAsync(sink, output, clientToken).ConfigureAwait(false))
+                    {
+                        await attemptToken.CancelAsync().ConfigureAwait(false);
+                        await DrainAsync(next).ConfigureAwait(false);
+                        return AttemptResult.ClientGone;
+                    }
+
+                    hasEvent = await next.ConfigureAwait(false);
                 }
                 catch (Exception e) when (IsTransportFailure(e))
                 {
@@ -257,11 +269,6 @@ internal static class AttemptExecutor
                     engine.Metrics.StreamStarted();
                     started = true;
                 }
-
-                if (!await TryWriteAsync(sink, output, clientToken).ConfigureAwait(false))
-                {
-                    return AttemptResult.ClientGone;
-                }
             }
 
             if (!started)
@@ -282,6 +289,18 @@ internal static class AttemptExecutor
             }
 
             await events.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits out a read that was started before the client left; its result no longer matters.</summary>
+    private static async ValueTask DrainAsync(ValueTask<bool> pending)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsTransportFailure(e) || e is UpstreamProtocolException)
+        {
         }
     }
 

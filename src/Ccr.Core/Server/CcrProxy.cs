@@ -186,6 +186,22 @@ public sealed class CcrProxy : IAsyncDisposable
     public static CcrProxy Start(CcrProxyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+
+        // The proxy outlives the call that starts it. Started from a PowerShell runspace it would otherwise
+        // capture that runspace's ExecutionContext (culture and PowerShell's AsyncLocals) into its accept loop,
+        // timers and background writers, and every socket continuation would restore it: measurable CPU on
+        // every request for state the proxy never reads.
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return StartCore(options);
+        }
+
+        using AsyncFlowControl flow = ExecutionContext.SuppressFlow();
+        return StartCore(options);
+    }
+
+    private static CcrProxy StartCore(CcrProxyOptions options)
+    {
         string configPath = ConfigPaths.Resolve(options.ConfigPath);
         ConfigWatcher watcher;
         try

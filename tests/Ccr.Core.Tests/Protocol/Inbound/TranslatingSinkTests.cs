@@ -1,52 +1,13 @@
 using System.Text;
 using Ccr.Core.Protocol.Inbound;
 using Ccr.Core.Routing;
+using Ccr.Core.Tests.Routing;
 using static Ccr.Core.Tests.Protocol.Inbound.InboundTestKit;
 
 namespace Ccr.Core.Tests.Protocol.Inbound;
 
 public class TranslatingSinkTests
 {
-    /// <summary>An in-memory endpoint sink: records what reaches the client.</summary>
-    private sealed class RecordingSink : IResponseSink
-    {
-        private readonly StringBuilder _body = new();
-
-        public bool HasStarted { get; private set; }
-
-        public int Status { get; private set; }
-
-        public string? ContentType { get; private set; }
-
-        public Dictionary<string, string> Headers { get; } = new();
-
-        public List<string> Flushes { get; } = new();
-
-        public string Body => _body.ToString();
-
-        public void SetHeader(string name, string value) => Headers[name] = value;
-
-        public void StartStream(int status, string contentType)
-        {
-            (Status, ContentType, HasStarted) = (status, contentType, true);
-        }
-
-        public ValueTask WriteCompleteAsync(int status, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
-        {
-            (Status, ContentType, HasStarted) = (status, contentType, true);
-            _body.Append(Encoding.UTF8.GetString(body.Span));
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask WriteAndFlushAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-        {
-            string text = Encoding.UTF8.GetString(data.Span);
-            Flushes.Add(text);
-            _body.Append(text);
-            return ValueTask.CompletedTask;
-        }
-    }
-
     private const string AnthropicAnswer = """
         {"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn","usage":{"input_tokens":2,"output_tokens":1}}
         """;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Ccr.Core.Buffers;
 using Ccr.Core.Providers;
 
 namespace Ccr.Core.Protocol;
@@ -23,21 +24,16 @@ internal static class AnthropicToOpenAIRequest
         ArgumentNullException.ThrowIfNull(overrides);
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(output);
-        byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(anthropicBody.Length, 1));
+        using PooledCopy copy = PooledCopy.Of(anthropicBody);
         try
         {
-            anthropicBody.CopyTo(rented);
-            using JsonDocument document = ParseRequest(rented.AsMemory(0, anthropicBody.Length));
+            using JsonDocument document = ParseRequest(copy.Memory);
             using var writer = new Utf8JsonWriter(output, JsonOutput.WriterOptions);
             WriteRequest(document.RootElement, overrides, profile, writer);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             throw new AnthropicRequestException("The request body has a string with an invalid \\u escape (a lone surrogate); send valid UTF-16 escapes.", e);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
@@ -71,14 +67,14 @@ internal static class AnthropicToOpenAIRequest
     {
         string model = overrides.Model;
         List<ChatMessage> messages = BuildMessages(root, overrides, profile);
-        var scratch = new ArrayBufferWriter<byte>(256);
+        ArrayBufferWriter<byte>? scratch = null;
 
         writer.WriteStartObject();
         writer.WriteString("model"u8, model);
         writer.WriteStartArray("messages"u8);
         foreach (ChatMessage message in messages)
         {
-            message.WriteTo(writer, scratch);
+            message.WriteTo(writer, ref scratch);
         }
 
         writer.WriteEndArray();
@@ -420,7 +416,7 @@ internal static class AnthropicToOpenAIRequest
     {
         if (content.ValueKind == JsonValueKind.String)
         {
-            result.Add(new ChatMessage("user") { Parts = { ContentPart.Text(content.GetString()!) } });
+            result.Add(new ChatMessage("user") { Parts = { ContentPart.Text(content) } });
             return;
         }
 
@@ -501,7 +497,7 @@ internal static class AnthropicToOpenAIRequest
         switch (type)
         {
             case "text":
-                parts.Add(ContentPart.Text(GetString(block, "text") ?? ""));
+                parts.Add(ContentPart.TextOf(block, "text"));
                 break;
             case "image":
                 if (TryImageUrl(block, out string url))
@@ -595,7 +591,7 @@ internal static class AnthropicToOpenAIRequest
         var assistant = new ChatMessage("assistant");
         if (content.ValueKind == JsonValueKind.String)
         {
-            assistant.Parts.Add(ContentPart.Text(content.GetString()!));
+            assistant.Parts.Add(ContentPart.Text(content));
         }
         else if (content.ValueKind == JsonValueKind.Array)
         {
@@ -604,7 +600,7 @@ internal static class AnthropicToOpenAIRequest
                 switch (BlockType(block))
                 {
                     case "text":
-                        assistant.Parts.Add(ContentPart.Text(GetString(block, "text") ?? ""));
+                        assistant.Parts.Add(ContentPart.TextOf(block, "text"));
                         break;
                     case "thinking" when profile.SendReasoningContentBack:
                         assistant.Reasoning = (assistant.Reasoning ?? "") + GetString(block, "thinking");
@@ -723,13 +719,56 @@ internal static class AnthropicToOpenAIRequest
         File,
     }
 
-    private sealed record ContentPart(PartKind Kind, string Value, string? FileName)
+    /// <summary>
+    /// One part of a message. A text part read straight from the request keeps its JSON string element, so the
+    /// common single-text message is copied from request to upstream as UTF-8 without becoming a .NET string.
+    /// </summary>
+    private sealed class ContentPart
     {
-        public static ContentPart Text(string text) => new(PartKind.Text, text, null);
+        private readonly JsonElement _source;
+        private string? _value;
 
-        public static ContentPart Image(string url) => new(PartKind.Image, url, null);
+        private ContentPart(PartKind kind, string? value, JsonElement source, string? fileName)
+        {
+            Kind = kind;
+            _value = value;
+            _source = source;
+            FileName = fileName;
+        }
 
-        public static ContentPart File(string name, string data) => new(PartKind.File, data, name);
+        public PartKind Kind { get; }
+
+        public string? FileName { get; }
+
+        public string Value => _value ??= _source.GetString() ?? "";
+
+        public static ContentPart Text(string text) => new(PartKind.Text, text, default, null);
+
+        /// <summary>A text part from a JSON string element; the element must outlive the part (the request's document).</summary>
+        public static ContentPart Text(JsonElement stringElement) => new(PartKind.Text, null, stringElement, null);
+
+        /// <summary>The text part of <paramref name="block"/>'s string property <paramref name="name"/>, or empty text.</summary>
+        public static ContentPart TextOf(JsonElement block, string name) =>
+            block.ValueKind == JsonValueKind.Object && block.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String
+                ? Text(value)
+                : Text("");
+
+        public static ContentPart Image(string url) => new(PartKind.Image, url, default, null);
+
+        public static ContentPart File(string name, string data) => new(PartKind.File, data, default, name);
+
+        /// <summary>Writes the text as a JSON string value, from the request's UTF-8 when it came from there.</summary>
+        public void WriteValue(Utf8JsonWriter writer)
+        {
+            if (_value is null && _source.ValueKind == JsonValueKind.String)
+            {
+                _source.WriteTo(writer);
+            }
+            else
+            {
+                writer.WriteStringValue(Value);
+            }
+        }
     }
 
     private sealed record ToolCall(string Id, string Name, JsonElement Input);
@@ -748,6 +787,11 @@ internal static class AnthropicToOpenAIRequest
 
         public string JoinedText()
         {
+            if (Parts.Count == 1 && Parts[0].Kind == PartKind.Text)
+            {
+                return Parts[0].Value;
+            }
+
             var builder = new StringBuilder();
             foreach (ContentPart part in Parts)
             {
@@ -765,7 +809,7 @@ internal static class AnthropicToOpenAIRequest
             return builder.ToString();
         }
 
-        public void WriteTo(Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch)
+        public void WriteTo(Utf8JsonWriter writer, ref ArrayBufferWriter<byte>? scratch)
         {
             writer.WriteStartObject();
             writer.WriteString("role"u8, Role);
@@ -777,7 +821,15 @@ internal static class AnthropicToOpenAIRequest
             else if (textOnly || Role != "user")
             {
                 // Most upstreams (DeepSeek among them) accept only string content outside user image turns.
-                writer.WriteString("content"u8, JoinedText());
+                if (Parts.Count == 1 && Parts[0].Kind == PartKind.Text)
+                {
+                    writer.WritePropertyName("content"u8);
+                    Parts[0].WriteValue(writer);
+                }
+                else
+                {
+                    writer.WriteString("content"u8, JoinedText());
+                }
             }
             else
             {
@@ -789,7 +841,8 @@ internal static class AnthropicToOpenAIRequest
                     {
                         case PartKind.Text:
                             writer.WriteString("type"u8, "text"u8);
-                            writer.WriteString("text"u8, part.Value);
+                            writer.WritePropertyName("text"u8);
+                            part.WriteValue(writer);
                             break;
                         case PartKind.Image:
                             writer.WriteString("type"u8, "image_url"u8);
@@ -832,7 +885,7 @@ internal static class AnthropicToOpenAIRequest
                     writer.WriteString("type"u8, "function"u8);
                     writer.WriteStartObject("function"u8);
                     writer.WriteString("name"u8, call.Name);
-                    WriteArguments(call.Input, writer, scratch);
+                    WriteArguments(call.Input, writer, ref scratch);
                     writer.WriteEndObject();
                     writer.WriteEndObject();
                 }
@@ -843,7 +896,7 @@ internal static class AnthropicToOpenAIRequest
             writer.WriteEndObject();
         }
 
-        private static void WriteArguments(JsonElement input, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch)
+        private static void WriteArguments(JsonElement input, Utf8JsonWriter writer, ref ArrayBufferWriter<byte>? scratch)
         {
             if (input.ValueKind == JsonValueKind.Undefined || input.ValueKind == JsonValueKind.Null)
             {
@@ -851,6 +904,7 @@ internal static class AnthropicToOpenAIRequest
                 return;
             }
 
+            scratch ??= new ArrayBufferWriter<byte>(256);
             scratch.Clear();
             using (var compact = new Utf8JsonWriter(scratch, JsonOutput.WriterOptions))
             {

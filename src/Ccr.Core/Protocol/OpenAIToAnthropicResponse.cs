@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Ccr.Core.Buffers;
 
 namespace Ccr.Core.Protocol;
 
@@ -21,7 +22,7 @@ internal static class OpenAIToAnthropicResponse
         ArgumentNullException.ThrowIfNull(output);
 
         // Translate into a scratch buffer first so a failure half way never leaves a partial body in output.
-        var scratch = new ArrayBufferWriter<byte>(Math.Max(256, openAiBody.Length));
+        using var scratch = new PooledBufferWriter(Math.Max(256, openAiBody.Length));
         ResponseSummary summary;
         try
         {
@@ -43,11 +44,12 @@ internal static class OpenAIToAnthropicResponse
             throw new UpstreamProtocolException(failure);
         }
 
+        // JsonDocument.ParseValue would copy the body into a new array; a pooled copy parsed in place does not allocate it.
+        using PooledCopy copy = PooledCopy.Of(openAiBody);
         JsonDocument document;
         try
         {
-            var reader = new Utf8JsonReader(openAiBody);
-            document = JsonDocument.ParseValue(ref reader);
+            document = JsonDocument.Parse(copy.Memory);
         }
         catch (JsonException e)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Json;
+using Ccr.Core.Buffers;
 using Microsoft.ML.Tokenizers;
 
 namespace Ccr.Core.Protocol;
@@ -24,11 +25,10 @@ internal static class TokenCounter
     /// <exception cref="AnthropicRequestException">The body is not a JSON object.</exception>
     public static int CountRequest(ReadOnlySpan<byte> anthropicBody)
     {
-        byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, anthropicBody.Length));
+        using PooledCopy copy = PooledCopy.Of(anthropicBody);
         try
         {
-            anthropicBody.CopyTo(rented);
-            using JsonDocument document = AnthropicToOpenAIRequest.ParseRequest(rented.AsMemory(0, anthropicBody.Length));
+            using JsonDocument document = AnthropicToOpenAIRequest.ParseRequest(copy.Memory);
             JsonElement root = document.RootElement;
             long total = 0;
             if (root.TryGetProperty("system", out JsonElement system))
@@ -70,10 +70,6 @@ internal static class TokenCounter
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             throw new AnthropicRequestException("The request body has a string with an invalid \\u escape (a lone surrogate); send valid UTF-16 escapes.", e);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 

@@ -39,11 +39,6 @@ internal static class OpenAIToAnthropicResponse
 
     private static ResponseSummary WriteCore(ReadOnlySpan<byte> openAiBody, string reportedModel, IBufferWriter<byte> output, Ccr.Core.Config.ProviderConfig? provider)
     {
-        if (UpstreamErrorMapper.TryDetectErrorInSuccess(openAiBody, provider, out UpstreamFailure failure))
-        {
-            throw new UpstreamProtocolException(failure);
-        }
-
         // JsonDocument.ParseValue would copy the body into a new array; a pooled copy parsed in place does not allocate it.
         using PooledCopy copy = PooledCopy.Of(openAiBody);
         JsonDocument document;
@@ -59,6 +54,11 @@ internal static class OpenAIToAnthropicResponse
         using (document)
         {
             JsonElement root = document.RootElement;
+            if (UpstreamErrorMapper.TryDetectErrorInSuccess(root, openAiBody, provider, out UpstreamFailure failure))
+            {
+                throw new UpstreamProtocolException(failure);
+            }
+
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("choices", out JsonElement choices) ||
                 choices.ValueKind != JsonValueKind.Array || choices.GetArrayLength() == 0 || choices[0].ValueKind != JsonValueKind.Object)
             {

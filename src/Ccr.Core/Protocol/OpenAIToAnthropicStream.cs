@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Ccr.Core.Buffers;
 using Ccr.Core.Config;
 
 namespace Ccr.Core.Protocol;
@@ -91,11 +92,12 @@ internal sealed class OpenAIToAnthropicStream
             return;
         }
 
+        // Parsed from a pooled copy: JsonDocument.ParseValue would allocate a private copy of every chunk.
+        using PooledCopy copy = PooledCopy.Of(trimmed);
         JsonDocument document;
         try
         {
-            var reader = new Utf8JsonReader(trimmed);
-            document = JsonDocument.ParseValue(ref reader);
+            document = JsonDocument.Parse(copy.Memory);
         }
         catch (JsonException e)
         {
@@ -110,7 +112,8 @@ internal sealed class OpenAIToAnthropicStream
 
         using (document)
         {
-            if (UpstreamErrorMapper.TryDetectErrorInSuccess(trimmed, _provider, out UpstreamFailure failure))
+            JsonElement root = document.RootElement;
+            if (UpstreamErrorMapper.TryDetectErrorInSuccess(root, trimmed, _provider, out UpstreamFailure failure))
             {
                 if (!HasOutput)
                 {
@@ -121,7 +124,6 @@ internal sealed class OpenAIToAnthropicStream
                 return;
             }
 
-            JsonElement root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
                 if (!HasOutput)

@@ -60,8 +60,30 @@ internal static partial class UpstreamErrorMapper
     public static bool TryDetectErrorInSuccess(ReadOnlySpan<byte> body, ProviderConfig? provider, out UpstreamFailure failure)
     {
         failure = null!;
+
+        // Every success answer and stream chunk comes through here: a scan of the top-level names decides, and
+        // only a body that names an error field is parsed.
+        if (!UpstreamErrorInfo.MayBeError(body))
+        {
+            return false;
+        }
+
         UpstreamErrorInfo info = UpstreamErrorInfo.Parse(body);
         if (!info.IsError)
+        {
+            return false;
+        }
+
+        failure = Classify(0, info, null, provider);
+        return true;
+    }
+
+    /// <summary>As <see cref="TryDetectErrorInSuccess(ReadOnlySpan{byte}, ProviderConfig?, out UpstreamFailure)"/>, for a body the caller has already parsed into <paramref name="root"/>.</summary>
+    public static bool TryDetectErrorInSuccess(JsonElement root, ReadOnlySpan<byte> body, ProviderConfig? provider, out UpstreamFailure failure)
+    {
+        failure = null!;
+        UpstreamErrorInfo? info = UpstreamErrorInfo.Read(root, body);
+        if (info is null)
         {
             return false;
         }
@@ -224,7 +246,7 @@ internal static partial class UpstreamErrorMapper
 /// <summary>The code, type and message of an upstream error body, whatever vendor shape it has.</summary>
 internal sealed class UpstreamErrorInfo
 {
-    public bool IsError { get; private set; }
+    public bool IsError { get; private init; }
 
     public string? Code { get; private set; }
 
@@ -232,76 +254,113 @@ internal sealed class UpstreamErrorInfo
 
     public string? Message { get; private set; }
 
-    public string RawSnippet { get; private set; } = "";
+    public string RawSnippet { get; private init; } = "";
 
     /// <summary>Reads OpenAI <c>{"error":{...}}</c>, Anthropic <c>{"type":"error",...}</c>, DashScope native <c>{"code","message"}</c> and MiniMax <c>base_resp</c>.</summary>
     public static UpstreamErrorInfo Parse(ReadOnlySpan<byte> body)
     {
-        var info = new UpstreamErrorInfo();
-        int snippetLength = Math.Min(body.Length, 300);
-        info.RawSnippet = Encoding.UTF8.GetString(body[..snippetLength]).Trim();
         JsonDocument document;
         try
         {
             var reader = new Utf8JsonReader(body);
             if (!JsonDocument.TryParseValue(ref reader, out JsonDocument? parsed))
             {
-                return info;
+                return new UpstreamErrorInfo { RawSnippet = Snippet(body) };
             }
 
             document = parsed;
         }
         catch (JsonException)
         {
-            return info;
+            return new UpstreamErrorInfo { RawSnippet = Snippet(body) };
         }
 
         using (document)
         {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            return Read(document.RootElement, body) ?? new UpstreamErrorInfo { RawSnippet = Snippet(body) };
+        }
+    }
+
+    /// <summary>False when <paramref name="body"/> is a JSON object none of whose top-level names is one an error shape uses.</summary>
+    public static bool MayBeError(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return info;
+                return true;
             }
 
-            bool hasChoices = root.TryGetProperty("choices", out JsonElement choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0;
-            if (root.TryGetProperty("error", out JsonElement error) && error.ValueKind is JsonValueKind.Object or JsonValueKind.String)
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                info.IsError = true;
-                if (error.ValueKind == JsonValueKind.String)
+                if (reader.ValueTextEquals("error"u8) || reader.ValueTextEquals("base_resp"u8) || reader.ValueTextEquals("code"u8))
                 {
-                    info.Message = error.GetString();
+                    return true;
                 }
-                else
+
+                if (!reader.TrySkip())
                 {
-                    info.Code = AsText(error, "code");
-                    info.Type = AsText(error, "type");
-                    info.Message = AsText(error, "message");
+                    return true;
                 }
-
-                info.Code ??= AsText(root, "code");
-                return info;
             }
 
-            if (root.TryGetProperty("base_resp", out JsonElement baseResp) && baseResp.ValueKind == JsonValueKind.Object &&
-                baseResp.TryGetProperty("status_code", out JsonElement statusCode) && statusCode.ValueKind == JsonValueKind.Number && statusCode.GetInt32() != 0)
-            {
-                info.IsError = true;
-                info.Code = statusCode.GetInt32().ToString(CultureInfo.InvariantCulture);
-                info.Message = AsText(baseResp, "status_msg");
-                return info;
-            }
+            return false;
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
+    }
 
-            if (!hasChoices && AsText(root, "code") is string code && code != "0" && code != "200" && AsText(root, "message") is string message)
-            {
-                info.IsError = true;
-                info.Code = code;
-                info.Message = message;
-            }
+    /// <summary>The error described by <paramref name="root"/>, or null when it describes none.</summary>
+    public static UpstreamErrorInfo? Read(JsonElement root, ReadOnlySpan<byte> body)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
         }
 
-        return info;
+        bool hasChoices = root.TryGetProperty("choices", out JsonElement choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0;
+        if (root.TryGetProperty("error", out JsonElement error) && error.ValueKind is JsonValueKind.Object or JsonValueKind.String)
+        {
+            var info = new UpstreamErrorInfo { IsError = true, RawSnippet = Snippet(body) };
+            if (error.ValueKind == JsonValueKind.String)
+            {
+                info.Message = error.GetString();
+            }
+            else
+            {
+                info.Code = AsText(error, "code");
+                info.Type = AsText(error, "type");
+                info.Message = AsText(error, "message");
+            }
+
+            info.Code ??= AsText(root, "code");
+            return info;
+        }
+
+        if (root.TryGetProperty("base_resp", out JsonElement baseResp) && baseResp.ValueKind == JsonValueKind.Object &&
+            baseResp.TryGetProperty("status_code", out JsonElement statusCode) && statusCode.ValueKind == JsonValueKind.Number && statusCode.TryGetInt32(out int statusValue) && statusValue != 0)
+        {
+            return new UpstreamErrorInfo
+            {
+                IsError = true,
+                RawSnippet = Snippet(body),
+                Code = statusValue.ToString(CultureInfo.InvariantCulture),
+                Message = AsText(baseResp, "status_msg"),
+            };
+        }
+
+        if (!hasChoices && AsText(root, "code") is string code && code != "0" && code != "200" && AsText(root, "message") is string message)
+        {
+            return new UpstreamErrorInfo { IsError = true, RawSnippet = Snippet(body), Code = code, Message = message };
+        }
+
+        return null;
     }
+
+    private static string Snippet(ReadOnlySpan<byte> body) => Encoding.UTF8.GetString(body[..Math.Min(body.Length, 300)]).Trim();
 
     private static string? AsText(JsonElement element, string name)
     {

@@ -181,4 +181,30 @@ public class UpstreamErrorMapperTests
         JsonNode expected = JsonNode.Parse("{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"},\"request_id\":\"req_1\"}")!;
         Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(output.WrittenSpan)));
     }
+
+    [Theory]
+    [InlineData("""{"id":"c","choices":[{"message":{"content":"the error was mine"}}],"usage":{"error":1}}""", false)]
+    [InlineData("""{"choices":[{"delta":{"content":"x"}}]}""", false)]
+    [InlineData("""{"error":{"message":"bad key"}}""", true)]
+    [InlineData("""{"type":"error","error":{"type":"overloaded_error","message":"busy"}}""", true)]
+    [InlineData("""{"base_resp":{"status_code":1008,"status_msg":"insufficient balance"}}""", true)]
+    [InlineData("""{"code":"Throttling","message":"slow"}""", true)]
+    [InlineData("""[1,2]""", true)]
+    [InlineData("""not json""", true)]
+    public void MayBeError_LetsOnlyBodiesNamingAnErrorFieldThroughToTheFullParse(string body, bool mayBeError)
+    {
+        Assert.Equal(mayBeError, UpstreamErrorInfo.MayBeError(Encoding.UTF8.GetBytes(body)));
+    }
+
+    [Fact]
+    public void ErrorInSuccess_IsFoundTheSameFromBytesAndFromAParsedRoot()
+    {
+        byte[] body = Encoding.UTF8.GetBytes("""{"base_resp":{"status_code":1008,"status_msg":"insufficient balance"}}""");
+        using var document = System.Text.Json.JsonDocument.Parse(body);
+
+        Assert.True(UpstreamErrorMapper.TryDetectErrorInSuccess(body, null, out UpstreamFailure fromBytes));
+        Assert.True(UpstreamErrorMapper.TryDetectErrorInSuccess(document.RootElement, body, null, out UpstreamFailure fromRoot));
+        Assert.Equal(FailureKind.QuotaExceeded, fromBytes.Kind);
+        Assert.Equal(fromBytes.Error, fromRoot.Error);
+    }
 }

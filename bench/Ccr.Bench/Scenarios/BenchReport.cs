@@ -37,6 +37,9 @@ internal sealed class BenchReport
 
     public List<CounterRow> Counters { get; } = [];
 
+    /// <summary>What the proxy's in-process run allocated, by type (sampled).</summary>
+    public List<AllocationShare> ProxyAllocations { get; } = [];
+
     public string? MicroMarkdown { get; set; }
 
     public string? MicroError { get; set; }

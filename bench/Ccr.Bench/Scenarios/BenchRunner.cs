@@ -333,7 +333,7 @@ internal sealed class BenchRunner
         Log("in-process counters (allocations, GC, CPU per request)");
         try
         {
-            await foreach (CounterRow row in InProcessCounters.RunAsync(_work, TimeSpan.FromSeconds(Math.Max(1, _options.CellDuration.TotalSeconds / 2)), ct))
+            await foreach (CounterRow row in InProcessCounters.RunAsync(_work, TimeSpan.FromSeconds(Math.Max(1, _options.CellDuration.TotalSeconds / 2)), _report.ProxyAllocations, ct))
             {
                 _report.Counters.Add(row);
             }

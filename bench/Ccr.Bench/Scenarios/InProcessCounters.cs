@@ -16,8 +16,9 @@ namespace Ccr.Bench.Scenarios;
 /// </summary>
 internal static class InProcessCounters
 {
-    public static async IAsyncEnumerable<CounterRow> RunAsync(string work, TimeSpan duration, [EnumeratorCancellation] CancellationToken ct)
+    public static async IAsyncEnumerable<CounterRow> RunAsync(string work, TimeSpan duration, List<AllocationShare> proxyAllocations, [EnumeratorCancellation] CancellationToken ct)
     {
+        using var sampler = new AllocationSampler();
         await using MockUpstream mock = MockUpstream.Start();
         string config = Path.Combine(work, "inproc-config.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new Dictionary<string, object>
@@ -34,7 +35,8 @@ internal static class InProcessCounters
         try
         {
             var ccr = new IPEndPoint(IPAddress.Loopback, proxy.Port);
-            yield return await MeasureAsync("Ccr in-process (generator + proxy + mock)", ccr, Requests.Build(ccr, "/v1/messages", Payloads.Large(true)), duration, ct);
+            yield return await MeasureAsync("Ccr in-process (generator + proxy + mock)", ccr, Requests.Build(ccr, "/v1/messages", Payloads.Large(true)), duration, ct, sampler);
+            proxyAllocations.AddRange(sampler.Top(12));
         }
         finally
         {
@@ -42,7 +44,7 @@ internal static class InProcessCounters
         }
     }
 
-    private static async Task<CounterRow> MeasureAsync(string name, IPEndPoint target, byte[] request, TimeSpan duration, CancellationToken ct)
+    private static async Task<CounterRow> MeasureAsync(string name, IPEndPoint target, byte[] request, TimeSpan duration, CancellationToken ct, AllocationSampler? sampler = null)
     {
         await LoadGenerator.RunAsync(target, request, 32, TimeSpan.FromSeconds(1), ct);
         GC.Collect();
@@ -50,7 +52,9 @@ internal static class InProcessCounters
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        sampler?.Start();
         LoadResult r = await LoadGenerator.RunAsync(target, request, 32, duration, ct);
+        sampler?.Stop();
         if (r.Requests == 0 || r.Errors > 0)
         {
             throw new InvalidOperationException($"{name}: {r.Requests} requests, {r.Errors} errors ({r.FirstError}).");

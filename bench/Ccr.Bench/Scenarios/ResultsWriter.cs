@@ -143,6 +143,19 @@ internal static class ResultsWriter
             md.AppendLine();
             md.AppendLine(Inv($"The proxy's own share per request: about {p.AllocatedBytesPerRequest - b.AllocatedBytesPerRequest:0} bytes allocated and {p.CpuMicrosPerRequest - b.CpuMicrosPerRequest:0.0} µs of CPU (in-process run minus direct run)."));
         }
+
+        if (r.ProxyAllocations.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("What the in-process Ccr run allocated, by type (the runtime's AllocationTick samples, about one per 100 KB; generator and mock included):");
+            md.AppendLine();
+            md.AppendLine("| type | share of sampled bytes |");
+            md.AppendLine("|---|---:|");
+            foreach (AllocationShare a in r.ProxyAllocations)
+            {
+                md.AppendLine(Inv($"| `{a.Type}` | {a.Share:P1} |"));
+            }
+        }
     }
 
     private static void WriteGoals(StringBuilder md, BenchReport r)

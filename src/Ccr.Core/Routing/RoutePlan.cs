@@ -23,7 +23,8 @@ internal enum RouteSource
 /// <param name="Provider">The provider, or null when the route names one the config does not define.</param>
 internal readonly record struct PlannedTarget(RouteTarget Target, int TierIndex, string TierName, ProviderRuntime? Provider)
 {
-    public string Key => Target.ToString();
+    /// <summary>The <c>provider,model</c> key health, logs and headers use; built once per plan, not at every use.</summary>
+    public string Key { get; } = Target.ToString();
 }
 
 /// <summary>The ordered attempts for one request: the chosen target, then the fallback chain.</summary>

@@ -111,8 +111,9 @@ internal sealed class HttpRequestHead
                 return HeadError.Malformed;
             }
 
-            string name = Encoding.ASCII.GetString(line[..colon]);
-            string value = Encoding.UTF8.GetString(line[(colon + 1)..].Trim((byte)' ').Trim((byte)'\t'));
+            string name = CommonText.Find(line[..colon], CommonText.HeaderNames) ?? Encoding.ASCII.GetString(line[..colon]);
+            ReadOnlySpan<byte> valueBytes = line[(colon + 1)..].Trim((byte)' ').Trim((byte)'\t');
+            string value = CommonText.Find(valueBytes, CommonText.HeaderValues) ?? Encoding.UTF8.GetString(valueBytes);
             _headers.Add(new KeyValuePair<string, string>(name, value));
 
             if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))

@@ -15,7 +15,7 @@ namespace Ccr.PowerShell.Commands;
 [Cmdlet(VerbsLifecycle.Invoke, "CcrMessage", DefaultParameterSetName = RouteSet)]
 [OutputType(typeof(MessageResult), ParameterSetName = new[] { RouteSet, PresetSet })]
 [OutputType(typeof(string), ParameterSetName = new[] { RouteSet, PresetSet })]
-public sealed class InvokeCcrMessageCommand : CcrConfigCmdlet, IDisposable
+public sealed class InvokeCcrMessageCommand : CcrRoutingCmdlet
 {
     internal const string InteractiveOnlyErrorId = "InteractiveOnlyProvider";
     internal const string InvalidRequestErrorId = "InvalidRequest";
@@ -30,9 +30,7 @@ public sealed class InvokeCcrMessageCommand : CcrConfigCmdlet, IDisposable
     /// <summary>How many messages to an interactive-only provider make a batch worth a warning.</summary>
     private const int BatchWarningThreshold = 3;
 
-    private readonly CancellationTokenSource _cancel = new();
     private RouterEngine? _engine;
-    private bool _ownsEngine;
     private int _interactiveOnlyCount;
     private bool _warnedBatch;
 
@@ -84,18 +82,10 @@ public sealed class InvokeCcrMessageCommand : CcrConfigCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         string path = ResolveConfigPath();
-        CcrProxy? proxy = CcrSession.FindProxyServing(path);
-        if (proxy is not null)
-        {
-            WriteVerbose($"Routing through the proxy on port {proxy.Port} (shared tier health and quota).");
-            _engine = proxy.Engine;
-            return;
-        }
-
-        CcrConfig config = LoadConfigOrThrow(path);
-        _engine = new RouterEngine(config, new RouterEngineOptions());
-        _ownsEngine = true;
-        WriteVerbose($"No proxy in this session serves {path}; routing with a router of its own.");
+        _engine = EngineFor(path, () => LoadConfigOrThrow(path), out CcrProxy? proxy);
+        WriteVerbose(proxy is not null
+            ? $"Routing through the proxy on port {proxy.Port} (shared tier health and quota)."
+            : $"No proxy in this session serves {path}; routing with a router of its own.");
     }
 
     /// <summary>Sends each message and writes its answer.</summary>
@@ -103,29 +93,12 @@ public sealed class InvokeCcrMessageCommand : CcrConfigCmdlet, IDisposable
     {
         foreach (string message in Message)
         {
-            if (_cancel.IsCancellationRequested)
+            if (IsCancelled)
             {
                 return;
             }
 
             Send(message);
-        }
-    }
-
-    /// <summary>Releases a router built for this pipeline.</summary>
-    protected override void EndProcessing() => Dispose();
-
-    /// <summary>Ctrl+C: cancels the upstream call.</summary>
-    protected override void StopProcessing() => _cancel.Cancel();
-
-    /// <summary>Releases a router built for this pipeline (also when the pipeline stops early).</summary>
-    public void Dispose()
-    {
-        RouterEngine? engine = _engine;
-        _engine = null;
-        if (engine is not null && _ownsEngine)
-        {
-            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
@@ -177,7 +150,7 @@ public sealed class InvokeCcrMessageCommand : CcrConfigCmdlet, IDisposable
         // Not disposed: the continuation that completes it may run after this method returns.
         var deltas = new BlockingCollection<string>();
         var collector = new MessageCollector(Stream ? deltas.Add : null);
-        Task<RouteResult> routing = Task.Run(() => engine.Router.RouteAsync(request, collector, _cancel.Token));
+        Task<RouteResult> routing = Task.Run(() => engine.Router.RouteAsync(request, collector, Cancellation));
         if (Stream)
         {
             ShowDeltas(routing, deltas);
@@ -194,7 +167,7 @@ public sealed class InvokeCcrMessageCommand : CcrConfigCmdlet, IDisposable
         }
 
         collector.Complete();
-        if (_cancel.IsCancellationRequested)
+        if (IsCancelled)
         {
             return;
         }
@@ -235,7 +208,7 @@ public sealed class InvokeCcrMessageCommand : CcrConfigCmdlet, IDisposable
         bool wrote = false;
         try
         {
-            foreach (string text in deltas.GetConsumingEnumerable(_cancel.Token))
+            foreach (string text in deltas.GetConsumingEnumerable(Cancellation))
             {
                 if (!Raw)
                 {

@@ -14,13 +14,10 @@ namespace Ccr.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "CcrProvider")]
 [OutputType(typeof(ProviderTestResult))]
-public sealed partial class TestCcrProviderCommand : CcrConfigCmdlet, IDisposable
+public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
 {
     internal const string ProviderNotFoundErrorId = "ProviderNotFound";
 
-    private readonly CancellationTokenSource _cancel = new();
-    private RouterEngine? _engine;
-    private bool _ownsEngine;
     private string _path = "";
 
     /// <summary>Provider names or wildcard patterns; every provider when omitted.</summary>
@@ -68,29 +65,12 @@ public sealed partial class TestCcrProviderCommand : CcrConfigCmdlet, IDisposabl
         CcrConfig config = loaded.Config;
         foreach (ProviderConfig provider in Select(config))
         {
-            if (_cancel.IsCancellationRequested)
+            if (IsCancelled)
             {
                 return;
             }
 
             TestProvider(config, provider);
-        }
-    }
-
-    /// <summary>Releases a router built for the online checks.</summary>
-    protected override void EndProcessing() => Dispose();
-
-    /// <summary>Ctrl+C: cancels the online request.</summary>
-    protected override void StopProcessing() => _cancel.Cancel();
-
-    /// <summary>Releases a router built for the online checks.</summary>
-    public void Dispose()
-    {
-        RouterEngine? engine = _engine;
-        _engine = null;
-        if (engine is not null && _ownsEngine)
-        {
-            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
@@ -241,7 +221,7 @@ public sealed partial class TestCcrProviderCommand : CcrConfigCmdlet, IDisposabl
     {
         RouterEngine engine = Engine(config);
         string model = provider.Models[0];
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         timeout.CancelAfter(TimeSpan.FromSeconds(TimeoutSeconds));
         WriteVerbose($"Sending a one-token request to {provider.Name},{model} at {provider.Endpoint}.");
         ProviderPingResult ping = ProviderPing.PingAsync(engine, provider.Name, model, timeout.Token).GetAwaiter().GetResult();
@@ -261,7 +241,7 @@ public sealed partial class TestCcrProviderCommand : CcrConfigCmdlet, IDisposabl
 
         switch (ping.FailureKind)
         {
-            case "Cancelled" when _cancel.IsCancellationRequested:
+            case "Cancelled" when IsCancelled:
                 yield break;
             case "Cancelled" or "Timeout":
                 yield return Online("Reachable", ProviderTestStatus.Failed, $"No answer from {authority} within {(ping.FailureKind == "Cancelled" ? TimeoutSeconds.ToString(CultureInfo.InvariantCulture) + " s" : "API_TIMEOUT_MS")}. Check the network and PROXY_URL, or retry later if the provider is overloaded.");
@@ -312,26 +292,7 @@ public sealed partial class TestCcrProviderCommand : CcrConfigCmdlet, IDisposabl
         return "Local quota: " + string.Join(", ", parts) + ".";
     }
 
-    private RouterEngine Engine(CcrConfig config)
-    {
-        if (_engine is not null)
-        {
-            return _engine;
-        }
-
-        CcrProxy? proxy = CcrSession.FindProxyServing(_path);
-        if (proxy is not null)
-        {
-            _engine = proxy.Engine;
-        }
-        else
-        {
-            _engine = new RouterEngine(config, new RouterEngineOptions());
-            _ownsEngine = true;
-        }
-
-        return _engine;
-    }
+    private RouterEngine Engine(CcrConfig config) => EngineFor(_path, () => config, out _);
 
     private ProviderTestResult Result(ProviderConfig provider, string check, ProviderTestStatus status, string message, double? latency = null, string? model = null) => new()
     {

@@ -255,7 +255,7 @@ internal static class TokenCounter
 
         if (text.Length < LargeTextChars)
         {
-            return CountGuarded(text);
+            return CountText(text);
         }
 
         // Claude Code re-sends the whole conversation on every turn, so large blocks repeat: count each once.
@@ -301,14 +301,14 @@ internal static class TokenCounter
 
         if (pieces.Count == 1)
         {
-            return (int)CountGuarded(text);
+            return (int)CountText(text);
         }
 
         long total = 0;
         Parallel.For(0, pieces.Count, i =>
         {
             (int pieceStart, int pieceLength) = pieces[i];
-            Interlocked.Add(ref total, CountGuarded(text.AsSpan(pieceStart, pieceLength)));
+            Interlocked.Add(ref total, CountText(text.AsSpan(pieceStart, pieceLength)));
         });
         return (int)Math.Min(int.MaxValue, total);
     }
@@ -329,6 +329,67 @@ internal static class TokenCounter
             return new Hash(BinaryPrimitives.ReadUInt64LittleEndian(digest), BinaryPrimitives.ReadUInt64LittleEndian(digest[8..]));
         }
     }
+
+    /// <summary>
+    /// Pre-tokenizes with <see cref="O200kPreTokenizer"/> and counts each piece once per process: the regex pre-tokenizer of
+    /// Microsoft.ML.Tokenizers took more than half of a 200k-token count, and the same words recur in every conversation.
+    /// </summary>
+    internal static long CountText(ReadOnlySpan<char> text)
+    {
+        // Special tokens such as <|endoftext|> are split off by the tokenizer before its regex; leave such text to it.
+        if (text.Contains("<|", StringComparison.Ordinal))
+        {
+            return CountGuarded(text);
+        }
+
+        long total = 0;
+        int start = 0;
+        while (start < text.Length)
+        {
+            int length = O200kPreTokenizer.PieceLength(text, start);
+            total += CountPiece(text.Slice(start, length));
+            start += length;
+        }
+
+        return total;
+    }
+
+    private static int CountPiece(ReadOnlySpan<char> piece)
+    {
+        if (piece.Length > MaxRunChars)
+        {
+            // BPE is quadratic in a piece's length (a base64 blob, 300 KB of 'x'): count long pieces in slices, uncached.
+            int sliced = 0;
+            for (int offset = 0; offset < piece.Length; offset += MaxRunChars)
+            {
+                sliced += s_tokenizer.Value.CountTokens(piece.Slice(offset, Math.Min(MaxRunChars, piece.Length - offset)));
+            }
+
+            return sliced;
+        }
+
+        // Keyed by a 64-bit hash, not the chars: net8.0 has no span lookup into a string-keyed dictionary. Two pieces
+        // colliding would only give one of them the other's count, a few tokens off, and at 64 bits that is not a practical concern.
+        ulong key = PieceHash.Of(piece);
+        if (s_pieceCounts.TryGetValue(key, out int count))
+        {
+            return count;
+        }
+
+        count = s_tokenizer.Value.CountTokens(piece);
+        if (s_pieceCounts.TryAdd(key, count) && Interlocked.Increment(ref s_cachedPieces) > MaxCachedPieces)
+        {
+            // A bound, not an LRU: after a clear the words of the next request come back within that request.
+            Interlocked.Exchange(ref s_cachedPieces, 0);
+            s_pieceCounts.Clear();
+        }
+
+        return count;
+    }
+
+    private const int MaxCachedPieces = 100_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, int> s_pieceCounts = new();
+    private static int s_cachedPieces;
 
     private static long CountGuarded(ReadOnlySpan<char> text)
     {

@@ -334,6 +334,7 @@ internal static class TokenCounter
     /// Pre-tokenizes with <see cref="O200kPreTokenizer"/> and counts each piece once per process: the regex pre-tokenizer of
     /// Microsoft.ML.Tokenizers took more than half of a 200k-token count, and the same words recur in every conversation.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static long CountText(ReadOnlySpan<char> text)
     {
         // Special tokens such as <|endoftext|> are split off by the tokenizer before its regex; leave such text to it.
@@ -354,6 +355,7 @@ internal static class TokenCounter
         return total;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static int CountPiece(ReadOnlySpan<char> piece)
     {
         if (piece.Length > MaxRunChars)
@@ -362,34 +364,28 @@ internal static class TokenCounter
             int sliced = 0;
             for (int offset = 0; offset < piece.Length; offset += MaxRunChars)
             {
-                sliced += s_tokenizer.Value.CountTokens(piece.Slice(offset, Math.Min(MaxRunChars, piece.Length - offset)));
+                sliced += CountOnePiece(piece.Slice(offset, Math.Min(MaxRunChars, piece.Length - offset)));
             }
 
             return sliced;
         }
 
-        // Keyed by a 64-bit hash, not the chars: net8.0 has no span lookup into a string-keyed dictionary. Two pieces
-        // colliding would only give one of them the other's count, a few tokens off, and at 64 bits that is not a practical concern.
-        ulong key = PieceHash.Of(piece);
-        if (s_pieceCounts.TryGetValue(key, out int count))
+        // Keyed by a 64-bit hash, not the chars: net8.0 has no span lookup into a string-keyed dictionary, and a hash fits
+        // one atomic slot. Two pieces whose hashes agree in the 48 tag bits and the 17 slot bits would get each other's
+        // count, a few tokens off; across the pieces of a conversation that is not a practical concern.
+        ulong hash = PieceHash.Of(piece);
+        if (PieceCountCache.TryGet(hash, out int count))
         {
             return count;
         }
 
-        count = s_tokenizer.Value.CountTokens(piece);
-        if (s_pieceCounts.TryAdd(key, count) && Interlocked.Increment(ref s_cachedPieces) > MaxCachedPieces)
-        {
-            // A bound, not an LRU: after a clear the words of the next request come back within that request.
-            Interlocked.Exchange(ref s_cachedPieces, 0);
-            s_pieceCounts.Clear();
-        }
-
+        count = CountOnePiece(piece);
+        PieceCountCache.Set(hash, count);
         return count;
     }
 
-    private const int MaxCachedPieces = 100_000;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, int> s_pieceCounts = new();
-    private static int s_cachedPieces;
+    /// <summary>BPE over one piece as it stands: the piece already is what the tokenizer's regex would give, so running the regex again only costs time.</summary>
+    private static int CountOnePiece(ReadOnlySpan<char> piece) => s_tokenizer.Value.CountTokens(piece, considerPreTokenization: false);
 
     private static long CountGuarded(ReadOnlySpan<char> text)
     {

@@ -276,8 +276,10 @@ internal static class TokenCounter
     }
 
     /// <summary>
-    /// Splits a large text just before a space or newline (where the o200k pre-tokenizer would split
-    /// anyway, so the count is unchanged in practice) and counts the pieces on every core.
+    /// Splits a large text where a piece boundary of the o200k pre-tokenizer is certain, so the count is exactly that of the
+    /// whole text, and counts the parts on every core. A letter followed by a char that cannot continue a word (not a
+    /// letter, a mark or an apostrophe) ends a word there, and the pattern never looks behind, so the next piece starts
+    /// there whatever came before.
     /// </summary>
     private static int CountInParallel(string text)
     {
@@ -288,7 +290,7 @@ internal static class TokenCounter
             int end = Math.Min(text.Length, start + PieceChars);
             if (end < text.Length)
             {
-                int cut = text.LastIndexOfAny(s_breaks, end - 1, Math.Min(end - start - 1, 4096));
+                int cut = LastWordEnd(text, end, Math.Max(start + 1, end - 4096));
                 if (cut > start)
                 {
                     end = cut;
@@ -313,10 +315,25 @@ internal static class TokenCounter
         return (int)Math.Min(int.MaxValue, total);
     }
 
+    /// <summary>The last index in [<paramref name="lowest"/>, <paramref name="end"/>) where a word ends, or -1.</summary>
+    private static int LastWordEnd(string text, int end, int lowest)
+    {
+        for (int i = end - 1; i >= lowest; i--)
+        {
+            char next = text[i];
+            if (char.IsLetter(text[i - 1]) && next != '\'' && !char.IsLetter(next) &&
+                char.GetUnicodeCategory(next) is not (System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.SpacingCombiningMark or System.Globalization.UnicodeCategory.EnclosingMark))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     private const int LargeTextChars = 16 * 1024;
     private const int PieceChars = 32 * 1024;
     private const int MaxCachedTexts = 4096;
-    private static readonly char[] s_breaks = { ' ', '\n' };
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Hash, int> s_largeTextCounts = new();
 
     /// <summary>A SHA-256 prefix of a text: collisions between two different large blocks are not a practical concern.</summary>

@@ -151,6 +151,25 @@ public class O200kPreTokenizerTests
         Assert.InRange(TokenCounter.CountText(text), direct * 0.999, direct * 1.001);
     }
 
+    [Theory]
+    [InlineData("prose")]
+    [InlineData("csharp")]
+    [InlineData("json")]
+    [InlineData("chinese")]
+    [InlineData("mixed")]
+    public void CountRequest_OfALargeText_CountedInParallelParts_EqualsTheTokenizerCountExactly(string kind)
+    {
+        // Over 16k chars a text is split into parts counted on every core; the cuts must not move a single token.
+        string text = RealisticText(kind) + RealisticText(kind) + RealisticText(kind) + " " + Guid.NewGuid().ToString("N");
+        byte[] body = Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonObject
+        {
+            ["model"] = "m",
+            ["messages"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["role"] = "user", ["content"] = text }),
+        }.ToJsonString());
+        const int PerMessageOverhead = 3;
+        Assert.Equal(TokenCounter.Tokenizer.CountTokens(text) + PerMessageOverhead, TokenCounter.CountRequest(body));
+    }
+
     [Fact]
     public void CountText_LeavesSpecialTokensToTheTokenizer()
     {

@@ -379,9 +379,17 @@ internal static class TokenCounter
         {
             // BPE is quadratic in a piece's length (a base64 blob, 300 KB of 'x'): count long pieces in slices, uncached.
             int sliced = 0;
-            for (int offset = 0; offset < piece.Length; offset += MaxRunChars)
+            for (int offset = 0; offset < piece.Length;)
             {
-                sliced += CountOnePiece(piece.Slice(offset, Math.Min(MaxRunChars, piece.Length - offset)));
+                int length = Math.Min(MaxRunChars, piece.Length - offset);
+                if (length < piece.Length - offset && char.IsHighSurrogate(piece[offset + length - 1]))
+                {
+                    // Never cut an emoji (or any surrogate pair) in half: each half would count as a replacement char.
+                    length--;
+                }
+
+                sliced += CountOnePiece(piece.Slice(offset, length));
+                offset += length;
             }
 
             return sliced;

@@ -171,6 +171,16 @@ public class O200kPreTokenizerTests
     }
 
     [Fact]
+    public void CountText_OfALongEmojiRun_NeverCutsAPairInHalf()
+    {
+        // An odd start puts every 64-char slice boundary inside a surrogate pair unless the slicing steps around it.
+        string text = "!" + string.Concat(Enumerable.Repeat("\uD83D\uDE00", 300));
+        // Cutting pairs gives 346 tokens here against the tokenizer's 301.
+        long direct = TokenCounter.Tokenizer.CountTokens(text);
+        Assert.InRange(TokenCounter.CountText(text), direct * 0.99, direct * 1.01);
+    }
+
+    [Fact]
     public void CountText_LeavesSpecialTokensToTheTokenizer()
     {
         string text = "before <|endoftext|> after <|endofprompt|> done";

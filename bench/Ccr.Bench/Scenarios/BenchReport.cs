@@ -5,7 +5,7 @@ internal sealed record LoadRow(string Payload, int Connections, string Target, d
     double P50, double P90, double P99, double Max, double CpuMicrosPerRequest, string? Error);
 
 internal sealed record StreamRow(string Target, int Streams, int Completed, int Errors, double TtfbP50, double TtfbP99, double TotalP50,
-    double RssBeforeMiB, double RssPeakMiB, double RssAfterMiB, double Seconds, string? Error);
+    double RssBeforeMiB, double RssPeakMiB, double RssAfterMiB, double Seconds, string? Error, double CpuMicrosPerChunk = double.NaN);
 
 internal sealed record CountTokensRow(string Target, int Samples, double P50, double P99, double Mean, long? InputTokens, int BodyBytes, string? Error);
 

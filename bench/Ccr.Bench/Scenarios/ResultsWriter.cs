@@ -81,14 +81,14 @@ internal static class ResultsWriter
         md.AppendLine();
         md.AppendLine("## Concurrent streams");
         md.AppendLine();
-        md.AppendLine("All streams start at once on pre-opened connections. TTFB is request sent to first body byte. RSS is the target's process tree (before the burst / peak during it / 2 s after).");
+        md.AppendLine("Every target first serves three rounds of up to 100 streams, resting 0.7 s after each; then all streams start at once on pre-opened connections. TTFB is request sent to first body byte. RSS is the target's process tree (before the burst / peak during it / 2 s after). CPU/chunk is the target's CPU time during the burst over the chunks it delivered.");
         md.AppendLine();
-        md.AppendLine("| target | complete | TTFB p50 ms | TTFB p99 ms | added TTFB p50 | stream p50 ms | RSS before MiB | RSS peak MiB | RSS after MiB | growth MiB | first error |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        md.AppendLine("| target | complete | TTFB p50 ms | TTFB p99 ms | added TTFB p50 | stream p50 ms | RSS before MiB | RSS peak MiB | RSS after MiB | growth MiB | CPU/chunk µs | first error |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         StreamRow? d = r.Streams.Find(x => x.Target == Direct);
         foreach (StreamRow s in r.Streams)
         {
-            md.AppendLine(Inv($"| {s.Target} | {s.Completed}/{s.Streams} | {s.TtfbP50:0.00} | {s.TtfbP99:0.00} | {Added(s.TtfbP50, d?.TtfbP50, s.Target)} | {s.TotalP50:0.0} | {F(s.RssBeforeMiB, "0")} | {F(s.RssPeakMiB, "0")} | {F(s.RssAfterMiB, "0")} | {F(s.RssPeakMiB - s.RssBeforeMiB, "0")} | {Escape(s.Error ?? "")} |"));
+            md.AppendLine(Inv($"| {s.Target} | {s.Completed}/{s.Streams} | {s.TtfbP50:0.00} | {s.TtfbP99:0.00} | {Added(s.TtfbP50, d?.TtfbP50, s.Target)} | {s.TotalP50:0.0} | {F(s.RssBeforeMiB, "0")} | {F(s.RssPeakMiB, "0")} | {F(s.RssAfterMiB, "0")} | {F(s.RssPeakMiB - s.RssBeforeMiB, "0")} | {F(s.CpuMicrosPerChunk, "0.0")} | {Escape(s.Error ?? "")} |"));
         }
     }
 

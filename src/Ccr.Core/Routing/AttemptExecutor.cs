@@ -207,30 +207,50 @@ internal static class AttemptExecutor
         using var output = new PooledBufferWriter(4096);
         Stream upstream = await response.Content.ReadAsStreamAsync(attemptToken.Token).ConfigureAwait(false);
         await using ConfiguredAsyncDisposable upstreamScope = upstream.ConfigureAwait(false);
-        IAsyncEnumerator<System.Net.ServerSentEvents.SseItem<byte[]>> events = UpstreamSse.ReadAsync(upstream, attemptToken.Token).GetAsyncEnumerator(attemptToken.Token);
+        using var events = new UpstreamSseReader(upstream);
         bool started = false;
         var idle = new IdleTimer(attemptToken, idleTimeout);
         try
         {
             while (true)
             {
-                bool hasEvent;
+                try
+                {
+                    TranslateBuffered(events, translator, output);
+                }
+                catch (UpstreamProtocolException e)
+                {
+                    return started ? await EndWithErrorAsync(translator, e.Failure, output, sink, clientToken).ConfigureAwait(false) : AttemptResult.Fail(e.Failure);
+                }
+
+                if (!started && output.WrittenCount > 0)
+                {
+                    SetRouteHeaders(sink, target);
+                    sink.StartStream(200, "text/event-stream");
+                    engine.Metrics.StreamStarted();
+                    started = true;
+                }
+
+                if (events.Completed)
+                {
+                    break;
+                }
+
                 try
                 {
                     idle.Touch();
-                    ValueTask<bool> next = events.MoveNextAsync();
+                    ValueTask<bool> fill = events.FillAsync(attemptToken.Token);
 
-                    // Events already read from the upstream are translated into one buffer and sent in one write;
-                    // the client gets what is ready as soon as the proxy would otherwise wait. Under load this
-                    // turns a burst of queued events into one send instead of one per event.
-                    if (!next.IsCompleted && started && output.WrittenCount > 0 && !await TryWriteAsync(sink, output, clientToken).ConfigureAwait(false))
+                    // Every event already read went into one buffer, sent in one write; the client gets what is ready
+                    // as soon as the proxy would otherwise wait. Under load a burst of queued events becomes one send.
+                    if (!fill.IsCompleted && started && output.WrittenCount > 0 && !await TryWriteAsync(sink, output, clientToken).ConfigureAwait(false))
                     {
                         await attemptToken.CancelAsync().ConfigureAwait(false);
-                        await DrainAsync(next).ConfigureAwait(false);
+                        await DrainAsync(fill).ConfigureAwait(false);
                         return AttemptResult.ClientGone;
                     }
 
-                    hasEvent = await next.ConfigureAwait(false);
+                    await fill.ConfigureAwait(false);
                 }
                 catch (Exception e) when (IsTransportFailure(e))
                 {
@@ -241,33 +261,6 @@ internal static class AttemptExecutor
 
                     UpstreamFailure failure = UpstreamErrorMapper.FromException(e, provider);
                     return started ? await EndWithErrorAsync(translator, failure, output, sink, clientToken).ConfigureAwait(false) : AttemptResult.Fail(failure);
-                }
-
-                if (!hasEvent)
-                {
-                    break;
-                }
-
-                try
-                {
-                    translator.Translate(events.Current.Data, output);
-                }
-                catch (UpstreamProtocolException e)
-                {
-                    return started ? await EndWithErrorAsync(translator, e.Failure, output, sink, clientToken).ConfigureAwait(false) : AttemptResult.Fail(e.Failure);
-                }
-
-                if (output.WrittenCount == 0)
-                {
-                    continue;
-                }
-
-                if (!started)
-                {
-                    SetRouteHeaders(sink, target);
-                    sink.StartStream(200, "text/event-stream");
-                    engine.Metrics.StreamStarted();
-                    started = true;
                 }
             }
 
@@ -287,8 +280,15 @@ internal static class AttemptExecutor
             {
                 engine.Metrics.StreamEnded();
             }
+        }
+    }
 
-            await events.DisposeAsync().ConfigureAwait(false);
+    /// <summary>Translates every event the reader already holds into <paramref name="output"/>.</summary>
+    private static void TranslateBuffered(UpstreamSseReader events, OpenAIToAnthropicStream translator, PooledBufferWriter output)
+    {
+        while (events.TryRead(out ReadOnlySpan<byte> data))
+        {
+            translator.Translate(data, output);
         }
     }
 

@@ -70,14 +70,26 @@ internal static class HotPathWarmup
 
             var translator = new OpenAIToAnthropicStream("warmup,m", facts.Stream ? 9 : 0, provider);
             using var body = new MemoryStream(s_stream, writable: false);
-            await foreach (System.Net.ServerSentEvents.SseItem<byte[]> item in UpstreamSse.ReadAsync(body, cancellationToken).ConfigureAwait(false))
+            using var reader = new UpstreamSseReader(body);
+            while (await reader.FillAsync(cancellationToken).ConfigureAwait(false) || !reader.Completed)
             {
                 output.Clear();
-                translator.Translate(item.Data, output);
-                events++;
+                events += TranslateBuffered(reader, translator, output);
             }
 
             translator.Complete(output);
+        }
+
+        return events;
+    }
+
+    private static int TranslateBuffered(UpstreamSseReader reader, OpenAIToAnthropicStream translator, PooledBufferWriter output)
+    {
+        int events = 0;
+        while (reader.TryRead(out ReadOnlySpan<byte> data))
+        {
+            translator.Translate(data, output);
+            events++;
         }
 
         return events;

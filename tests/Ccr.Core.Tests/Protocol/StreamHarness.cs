@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,7 +6,7 @@ using Ccr.Core.Protocol;
 
 namespace Ccr.Core.Tests.Protocol;
 
-/// <summary>Feeds upstream SSE bytes through UpstreamSse and the stream translator, and reads the client-side events back.</summary>
+/// <summary>Feeds upstream SSE bytes through UpstreamSseReader and the stream translator, and reads the client-side events back.</summary>
 internal static class StreamHarness
 {
     public static byte[] BuildSse(JsonObject fixture)
@@ -44,9 +43,10 @@ internal static class StreamHarness
     {
         var translator = new OpenAIToAnthropicStream(model, estimate);
         var output = new ArrayBufferWriter<byte>();
-        await foreach (SseItem<byte[]> item in UpstreamSse.ReadAsync(upstream, CancellationToken.None))
+        using var reader = new UpstreamSseReader(upstream);
+        while (await reader.FillAsync(CancellationToken.None) || !reader.Completed)
         {
-            translator.Translate(item.Data, output);
+            Drain(reader, translator, output);
         }
 
         if (complete)
@@ -55,6 +55,14 @@ internal static class StreamHarness
         }
 
         return output.WrittenSpan.ToArray();
+    }
+
+    private static void Drain(UpstreamSseReader reader, OpenAIToAnthropicStream translator, ArrayBufferWriter<byte> output)
+    {
+        while (reader.TryRead(out ReadOnlySpan<byte> data))
+        {
+            translator.Translate(data, output);
+        }
     }
 
     public static List<(string Event, JsonNode Data)> ParseEvents(byte[] output)

@@ -273,18 +273,28 @@ internal sealed class BenchRunner
         foreach (BenchTarget t in targets)
         {
             // Cold: every sample is a body never seen before (Ccr caches counts of large blocks).
-            await MeasureCountTokensAsync(t, t.Name, salted: true, ct);
+            await MeasureCountTokensAsync(t, t.Name, CountTokensBody.Salted, ct);
             if (t.Name == "Ccr")
             {
                 // Warm: the same body again, as Claude Code re-sends its history on every turn.
-                await MeasureCountTokensAsync(t, t.Name + " (same body again)", salted: false, ct);
+                await MeasureCountTokensAsync(t, t.Name + " (same body again)", CountTokensBody.Same, ct);
+
+                // Worst case: words no sample has used before, so the per-word count cache cannot help either.
+                await MeasureCountTokensAsync(t, t.Name + " (every word new)", CountTokensBody.NewWords, ct);
             }
         }
     }
 
-    private async Task MeasureCountTokensAsync(BenchTarget t, string rowName, bool salted, CancellationToken ct)
+    private enum CountTokensBody
     {
-        string json = Payloads.CountTokens(_options.CountTokens);
+        Salted,
+        Same,
+        NewWords,
+    }
+
+    private async Task MeasureCountTokensAsync(BenchTarget t, string rowName, CountTokensBody kind, CancellationToken ct)
+    {
+        string json = kind == CountTokensBody.NewWords ? Payloads.CountTokensNewWords(_options.CountTokens, salt: 999) : Payloads.CountTokens(_options.CountTokens);
         Log($"count_tokens (~{_options.CountTokens} tokens, {json.Length / 1024} KiB) against {rowName}");
         var ticks = new List<long>();
         long? tokens = null;
@@ -294,7 +304,12 @@ internal sealed class BenchRunner
         {
             for (int i = 0; i < _options.CountTokenSamples + 2; i++)
             {
-                string body = salted ? Payloads.CountTokens(_options.CountTokens, salt: i + 1) : json;
+                string body = kind switch
+                {
+                    CountTokensBody.Salted => Payloads.CountTokens(_options.CountTokens, salt: i + 1),
+                    CountTokensBody.NewWords => Payloads.CountTokensNewWords(_options.CountTokens, salt: 1000 + i),
+                    _ => json,
+                };
                 byte[] request = Requests.Build(t.EndPoint, "/v1/messages/count_tokens", body);
                 HttpExchange x = await c.SendAsync(request, captureBody: true, ct);
                 string answer = Encoding.UTF8.GetString(c.CapturedBody!.ToArray());

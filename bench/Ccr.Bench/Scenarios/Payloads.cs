@@ -24,13 +24,35 @@ internal static class Payloads
             : Json(new Dictionary<string, object> { ["model"] = "m", ["max_tokens"] = 1024, ["stream"] = false, ["temperature"] = 0.2, ["messages"] = new object[] { Msg("system", system) }.Concat(turns).ToArray() });
     }
 
-    /// <summary>A count_tokens body of roughly the given number of tokens (common short English words).</summary>
     /// <summary>A ~<paramref name="approximateTokens"/>-token request; a different <paramref name="salt"/> makes a body no cache has seen.</summary>
     public static string CountTokens(int approximateTokens, int salt = 0) => Json(new Dictionary<string, object>
     {
         ["model"] = Model,
         ["messages"] = new[] { Msg("user", "sample " + salt.ToString(System.Globalization.CultureInfo.InvariantCulture) + ": " + BuildProse(approximateTokens * 22 / 5)) },
     });
+
+    /// <summary>A ~<paramref name="approximateTokens"/>-token request of made-up words that differ with <paramref name="salt"/>: nothing a cache has seen.</summary>
+    public static string CountTokensNewWords(int approximateTokens, int salt)
+    {
+        string[] syllables = ["ka", "lo", "mi", "ten", "dra", "vus", "pel", "qui", "zor", "bat", "nef", "gry", "sol", "wex", "jam", "ruk", "ost", "ple", "fin", "yab"];
+        var random = new Random(salt);
+        var sb = new StringBuilder(approximateTokens * 6);
+        sb.Append("sample ").Append(salt.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(':');
+
+        // Four syllables and a salted letter per word: about five tokens, and a word no other sample uses.
+        for (int tokens = 0; tokens < approximateTokens; tokens += 5)
+        {
+            sb.Append(' ');
+            for (int s = 0; s < 4; s++)
+            {
+                sb.Append(syllables[random.Next(syllables.Length)]);
+            }
+
+            sb.Append((char)('a' + (salt % 26)));
+        }
+
+        return Json(new Dictionary<string, object> { ["model"] = Model, ["messages"] = new[] { Msg("user", sb.ToString()) } });
+    }
 
     private static Dictionary<string, string> Msg(string role, string content) => new() { ["role"] = role, ["content"] = content };
 

@@ -21,7 +21,8 @@ internal sealed class BenchOptions
 
     public int[] Connections { get; private set; } = [1, 32];
 
-    public int Streams { get; private set; } = 1000;
+    /// <summary>Burst sizes, each measured on its own; the goals read the largest.</summary>
+    public int[] Streams { get; private set; } = [200, 1000];
 
     public int Chunks { get; private set; } = 50;
 
@@ -77,7 +78,7 @@ internal sealed class BenchOptions
             o.WarmUp = TimeSpan.FromSeconds(0.3);
             o.Rounds = 1;
             o.Connections = [1, 4];
-            o.Streams = 20;
+            o.Streams = [20];
             o.Chunks = 5;
             o.DelayMs = 5;
             o.CountTokens = 2000;
@@ -100,7 +101,7 @@ internal sealed class BenchOptions
                 case "--duration": o.CellDuration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--rounds": o.Rounds = Int(); break;
                 case "--connections": o.Connections = Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
-                case "--streams": o.Streams = Int(); break;
+                case "--streams": o.Streams = Next().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--chunks": o.Chunks = Int(); break;
                 case "--delay-ms": o.DelayMs = Int(); break;
                 case "--count-tokens": o.CountTokens = Int(); break;

@@ -29,7 +29,7 @@ internal sealed class BenchRunner
     {
         Machine.Describe(_report.Machine);
         _report.Settings["cell"] = $"{_options.CellDuration.TotalSeconds:0.#} s in {_options.Rounds} round(s), warm-up {_options.WarmUp.TotalSeconds:0.#} s";
-        _report.Settings["streams"] = $"{_options.Streams} x {_options.Chunks} chunks, {_options.DelayMs} ms apart";
+        _report.Settings["streams"] = $"{string.Join(" and ", _options.Streams)} x {_options.Chunks} chunks, {_options.DelayMs} ms apart";
         _report.Settings["count_tokens"] = $"~{_options.CountTokens} tokens";
 
         var targets = new List<Launched>();
@@ -231,39 +231,47 @@ internal sealed class BenchRunner
     private async Task RunStreamsAsync(List<BenchTarget> targets, CancellationToken ct)
     {
         TimeSpan timeout = TimeSpan.FromMilliseconds(_options.Chunks * _options.DelayMs) + TimeSpan.FromSeconds(90);
-        foreach (BenchTarget t in targets)
+        foreach (int streams in _options.Streams)
         {
-            Log($"{_options.Streams} concurrent streams against {t.Name}");
-            byte[] request = t.Request(StreamBody(t.SpeaksAnthropic));
-
-            // Warm-up, the same for every target: three rounds of up to 100 streams, each followed by a pause, so
-            // one-time costs are paid before the burst instead of inside it. .NET starts counting calls for its
-            // optimizing recompile only after a quiet moment, and recompiles on a background thread: without rounds
-            // and pauses that work lands in the burst (V8 similarly optimizes node's hot code). A proxy in a user's
-            // session, with pauses between turns, is past all of it after its first few requests.
-            for (int round = 0; round < 3; round++)
+            foreach (BenchTarget t in targets)
             {
-                await StreamLoad.RunAsync(t.EndPoint, request, t.StreamEnd, Math.Min(100, _options.Streams), timeout, ct);
-                await Task.Delay(700, ct);
+                await RunStreamBurstAsync(t, streams, timeout, ct);
             }
-            int? pid = t.ProcessId;
-            double before = pid is int a ? ProcessTree.RssBytes(a) / MiB : double.NaN;
-            TimeSpan cpuBefore = pid is int p0 ? ProcessTree.CpuTime(p0) : TimeSpan.Zero;
-            StreamResult r;
-            double peak;
-            await using (var sampler = pid is int b ? new RssSampler(b, TimeSpan.FromMilliseconds(50)) : null)
-            {
-                r = await StreamLoad.RunAsync(t.EndPoint, request, t.StreamEnd, _options.Streams, timeout, ct);
-                peak = sampler is null ? double.NaN : sampler.PeakBytes / MiB;
-            }
-
-            // The target's CPU over the burst per chunk it delivered: what forwarding one event costs it.
-            double cpuPerChunk = pid is int p1 && r.Completed > 0 ? (ProcessTree.CpuTime(p1) - cpuBefore).TotalMilliseconds * 1000 / ((double)r.Completed * _options.Chunks) : double.NaN;
-            await Task.Delay(2000, ct);
-            double after = pid is int c ? ProcessTree.RssBytes(c) / MiB : double.NaN;
-            _report.Streams.Add(new StreamRow(t.Name, r.Streams, r.Completed, r.Errors, r.Ttfb.P50, r.Ttfb.P99, r.Total.P50, before, peak, after, r.Seconds, r.FirstError, cpuPerChunk));
-            Log($"  {r.Completed}/{r.Streams} complete, TTFB p50 {r.Ttfb.P50:0.00} ms p99 {r.Ttfb.P99:0.00} ms, RSS {before:0}/{peak:0}/{after:0} MiB, CPU {cpuPerChunk:0.0} µs/chunk {r.FirstError}");
         }
+    }
+
+    private async Task RunStreamBurstAsync(BenchTarget t, int streams, TimeSpan timeout, CancellationToken ct)
+    {
+        Log($"{streams} concurrent streams against {t.Name}");
+        byte[] request = t.Request(StreamBody(t.SpeaksAnthropic));
+
+        // Warm-up, the same for every target: three rounds of up to 100 streams, each followed by a pause, so
+        // one-time costs are paid before the burst instead of inside it. .NET starts counting calls for its
+        // optimizing recompile only after a quiet moment, and recompiles on a background thread: without rounds
+        // and pauses that work lands in the burst (V8 similarly optimizes node's hot code). A proxy in a user's
+        // session, with pauses between turns, is past all of it after its first few requests.
+        for (int round = 0; round < 3; round++)
+        {
+            await StreamLoad.RunAsync(t.EndPoint, request, t.StreamEnd, Math.Min(100, streams), timeout, ct);
+            await Task.Delay(700, ct);
+        }
+        int? pid = t.ProcessId;
+        double before = pid is int a ? ProcessTree.RssBytes(a) / MiB : double.NaN;
+        TimeSpan cpuBefore = pid is int p0 ? ProcessTree.CpuTime(p0) : TimeSpan.Zero;
+        StreamResult r;
+        double peak;
+        await using (var sampler = pid is int b ? new RssSampler(b, TimeSpan.FromMilliseconds(50)) : null)
+        {
+            r = await StreamLoad.RunAsync(t.EndPoint, request, t.StreamEnd, streams, timeout, ct);
+            peak = sampler is null ? double.NaN : sampler.PeakBytes / MiB;
+        }
+
+        // The target's CPU over the burst per chunk it delivered: what forwarding one event costs it.
+        double cpuPerChunk = pid is int p1 && r.Completed > 0 ? (ProcessTree.CpuTime(p1) - cpuBefore).TotalMilliseconds * 1000 / ((double)r.Completed * _options.Chunks) : double.NaN;
+        await Task.Delay(2000, ct);
+        double after = pid is int c ? ProcessTree.RssBytes(c) / MiB : double.NaN;
+        _report.Streams.Add(new StreamRow(t.Name, r.Streams, r.Completed, r.Errors, r.Ttfb.P50, r.Ttfb.P99, r.Total.P50, before, peak, after, r.Seconds, r.FirstError, cpuPerChunk));
+        Log($"  {r.Completed}/{r.Streams} complete, TTFB p50 {r.Ttfb.P50:0.00} ms p99 {r.Ttfb.P99:0.00} ms, RSS {before:0}/{peak:0}/{after:0} MiB, CPU {cpuPerChunk:0.0} µs/chunk {r.FirstError}");
     }
 
     private static string StreamBody(bool anthropic) => Payloads.Small(anthropic, stream: true);

@@ -83,12 +83,12 @@ internal static class ResultsWriter
         md.AppendLine();
         md.AppendLine("Every target first serves three rounds of up to 100 streams, resting 0.7 s after each; then all streams start at once on pre-opened connections. TTFB is request sent to first body byte. RSS is the target's process tree (before the burst / peak during it / 2 s after). CPU/chunk is the target's CPU time during the burst over the chunks it delivered.");
         md.AppendLine();
-        md.AppendLine("| target | complete | TTFB p50 ms | TTFB p99 ms | added TTFB p50 | stream p50 ms | RSS before MiB | RSS peak MiB | RSS after MiB | growth MiB | CPU/chunk µs | first error |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-        StreamRow? d = r.Streams.Find(x => x.Target == Direct);
+        md.AppendLine("| streams | target | complete | TTFB p50 ms | TTFB p99 ms | added TTFB p50 | stream p50 ms | RSS before MiB | RSS peak MiB | RSS after MiB | growth MiB | CPU/chunk µs | first error |");
+        md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (StreamRow s in r.Streams)
         {
-            md.AppendLine(Inv($"| {s.Target} | {s.Completed}/{s.Streams} | {s.TtfbP50:0.00} | {s.TtfbP99:0.00} | {Added(s.TtfbP50, d?.TtfbP50, s.Target)} | {s.TotalP50:0.0} | {F(s.RssBeforeMiB, "0")} | {F(s.RssPeakMiB, "0")} | {F(s.RssAfterMiB, "0")} | {F(s.RssPeakMiB - s.RssBeforeMiB, "0")} | {F(s.CpuMicrosPerChunk, "0.0")} | {Escape(s.Error ?? "")} |"));
+            StreamRow? d = r.Streams.Find(x => x.Target == Direct && x.Streams == s.Streams);
+            md.AppendLine(Inv($"| {s.Streams} | {s.Target} | {s.Completed}/{s.Streams} | {s.TtfbP50:0.00} | {s.TtfbP99:0.00} | {Added(s.TtfbP50, d?.TtfbP50, s.Target)} | {s.TotalP50:0.0} | {F(s.RssBeforeMiB, "0")} | {F(s.RssPeakMiB, "0")} | {F(s.RssAfterMiB, "0")} | {F(s.RssPeakMiB - s.RssBeforeMiB, "0")} | {F(s.CpuMicrosPerChunk, "0.0")} | {Escape(s.Error ?? "")} |"));
         }
     }
 
@@ -174,7 +174,8 @@ internal static class ResultsWriter
         Goal(md, $"added latency at {highest} conns, p50 <= 1 ms", Ok(c32, d32) ? c32!.P50 - d32!.P50 : null, v => v <= 1, "0.000 ms");
         Goal(md, $"throughput at {highest} conns >= 20x claude-code-router", Ok(c32, n32) ? c32!.RequestsPerSecond / n32!.RequestsPerSecond : null, v => v >= 20, "0.0x");
         Goal(md, $"throughput at {highest} conns >= 25% of direct", Ok(c32, d32) ? c32!.RequestsPerSecond / d32!.RequestsPerSecond * 100 : null, v => v >= 25, "0.0'%'");
-        StreamRow? cs = r.Streams.Find(x => x.Target == Ccr), ds = r.Streams.Find(x => x.Target == Direct);
+        int burst = r.Streams.Count == 0 ? 0 : r.Streams.Max(x => x.Streams);
+        StreamRow? cs = r.Streams.Find(x => x.Target == Ccr && x.Streams == burst), ds = r.Streams.Find(x => x.Target == Direct && x.Streams == burst);
         Goal(md, "concurrent streams 100% complete", cs is null ? null : cs.Completed * 100.0 / cs.Streams, v => v >= 100, "0.0'%'", cs is null ? "" : Inv($" ({cs.Streams} streams)"));
         Goal(md, "added TTFB p50 < 2 ms", cs is not null && ds is not null && cs.Completed > 0 ? cs.TtfbP50 - ds.TtfbP50 : null, v => v < 2, "0.00 ms");
         Goal(md, "RSS growth during the burst <= 100 MB", cs is null ? null : (cs.RssPeakMiB - cs.RssBeforeMiB) * 1.048576, v => v <= 100, "0 MB");

@@ -118,12 +118,11 @@ public class O200kPreTokenizerTests
         }
     }
 
+    /// <summary>The kinds of text <c>RealisticText</c> builds.</summary>
+    public static TheoryData<string> TextKinds => new() { "prose", "csharp", "json", "chinese", "mixed" };
+
     [Theory]
-    [InlineData("prose")]
-    [InlineData("csharp")]
-    [InlineData("json")]
-    [InlineData("chinese")]
-    [InlineData("mixed")]
+    [MemberData(nameof(TextKinds))]
     public void CountText_EqualsTheTokenizerCount_ForRealisticTexts(string kind)
     {
         string text = RealisticText(kind);
@@ -152,11 +151,7 @@ public class O200kPreTokenizerTests
     }
 
     [Theory]
-    [InlineData("prose")]
-    [InlineData("csharp")]
-    [InlineData("json")]
-    [InlineData("chinese")]
-    [InlineData("mixed")]
+    [MemberData(nameof(TextKinds))]
     public void CountRequest_OfALargeText_CountedInParallelParts_EqualsTheTokenizerCountExactly(string kind)
     {
         // Over 16k chars a text is split into parts counted on every core; the cuts must not move a single token.

@@ -67,17 +67,26 @@ internal static class AttemptExecutor
         bool chatPassthrough = !anthropicUpstream && plan.Preset is null && request.ClientChatBody is not null && sink is OpenAIChatSink;
         IResponseSink output = chatPassthrough ? ((TranslatingSink)sink).Inner : sink;
         using var upstreamBody = new PooledBufferWriter(request.Body.Length + 1024);
-        if (chatPassthrough)
+        try
         {
-            OpenAIChatPassthrough.Write(request.ClientChatBody!.Value.Span, target.Target.Model, provider.Profile.MaxTokensCapFor(target.Target.Model), upstreamBody);
+            if (chatPassthrough)
+            {
+                OpenAIChatPassthrough.Write(request.ClientChatBody!.Value.Span, target.Target.Model, provider.Profile.MaxTokensCapFor(target.Target.Model), upstreamBody);
+            }
+            else if (anthropicUpstream)
+            {
+                AnthropicPassthroughRequest.Write(request.Body.Span, overrides, provider.Profile, upstreamBody);
+            }
+            else
+            {
+                AnthropicToOpenAIRequest.Write(request.Body.Span, overrides, provider.Profile, upstreamBody);
+            }
         }
-        else if (anthropicUpstream)
+        catch (AnthropicRequestException e)
         {
-            AnthropicPassthroughRequest.Write(request.Body.Span, overrides, provider.Profile, upstreamBody);
-        }
-        else
-        {
-            AnthropicToOpenAIRequest.Write(request.Body.Span, overrides, provider.Profile, upstreamBody);
+            // The request checks cannot read every string of every block up front; one the translator cannot read
+            // is the client's mistake (a 400 that burns no other tier), never an internal error.
+            return AttemptResult.Fail(new UpstreamFailure(new AnthropicError(400, "invalid_request_error", e.Message), FailureKind.BadRequest, Retryable: false, ClientFault: true, RetryAfter: null));
         }
 
         TimeSpan timeout = TimeSpan.FromMilliseconds(Math.Max(1, snapshot.Config.ApiTimeoutMs));

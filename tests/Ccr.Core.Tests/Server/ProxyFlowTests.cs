@@ -225,6 +225,23 @@ public class ProxyFlowTests
         Assert.Equal(0, f.Upstream.CountFor("backup-model"));
     }
 
+    [Theory]
+    [InlineData("""{"model":"qwen,qwen3-coder-plus","max_tokens":5,"messages":[{"role":"user","content":"\u1234I\ud800"}]}""")]
+    [InlineData("""{"model":"qwen,qwen3-coder-plus","max_tokens":5,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"text","text":"\udc00"}]},{"role":"user","content":"go"}]}""")]
+    public async Task LoneSurrogateTheChecksDoNotRead_Is400_AndReachesNoUpstream(string body)
+    {
+        // Found by the long fuzz run (seed 13704459): the translator refused the string after the up-front checks
+        // had passed it, and the refusal surfaced as a 500.
+        await using ProxyFixture f = await ProxyFixture.StartAsync(TwoTierConfig, u => u.ScriptDefault(FakeReply.Text("ok")));
+
+        (HttpResponseMessage response, JsonNode answer) = await f.PostJsonAsync("/v1/messages", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_request_error", (string?)answer["error"]!["type"]);
+        Assert.Contains("lone surrogate", (string?)answer["error"]!["message"], StringComparison.Ordinal);
+        Assert.Empty(f.Upstream.Requests);
+    }
+
     [Fact]
     public async Task EveryTierDown_GivesOneCleanAnthropicError()
     {

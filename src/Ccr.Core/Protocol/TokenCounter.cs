@@ -377,13 +377,7 @@ internal static class TokenCounter
             int sliced = 0;
             for (int offset = 0; offset < piece.Length;)
             {
-                int length = Math.Min(MaxRunChars, piece.Length - offset);
-                if (length < piece.Length - offset && char.IsHighSurrogate(piece[offset + length - 1]))
-                {
-                    // Never cut an emoji (or any surrogate pair) in half: each half would count as a replacement char.
-                    length--;
-                }
-
+                int length = SliceLength(piece, offset);
                 sliced += CountOnePiece(piece.Slice(offset, length));
                 offset += length;
             }
@@ -427,9 +421,12 @@ internal static class TokenCounter
             if (runStart >= 0 && i - runStart > MaxRunChars)
             {
                 total += CountSpan(text[start..runStart]);
-                for (int piece = runStart; piece < i; piece += MaxRunChars)
+                ReadOnlySpan<char> run = text[runStart..i];
+                for (int offset = 0; offset < run.Length;)
                 {
-                    total += CountSpan(text.Slice(piece, Math.Min(MaxRunChars, i - piece)));
+                    int length = SliceLength(run, offset);
+                    total += CountSpan(run.Slice(offset, length));
+                    offset += length;
                 }
 
                 start = i;
@@ -439,6 +436,17 @@ internal static class TokenCounter
         }
 
         return total + CountSpan(text[start..]);
+    }
+
+    /// <summary>
+    /// The length of the slice of a too-long run that starts at <paramref name="offset"/>: at most <see cref="MaxRunChars"/>,
+    /// one less where that would cut an emoji (or any surrogate pair) in half, whose halves would each count as a
+    /// replacement char.
+    /// </summary>
+    private static int SliceLength(ReadOnlySpan<char> run, int offset)
+    {
+        int length = Math.Min(MaxRunChars, run.Length - offset);
+        return length < run.Length - offset && char.IsHighSurrogate(run[offset + length - 1]) ? length - 1 : length;
     }
 
     private static long CountSpan(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : s_tokenizer.Value.CountTokens(text);

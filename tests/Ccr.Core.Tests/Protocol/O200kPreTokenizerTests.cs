@@ -176,6 +176,15 @@ public class O200kPreTokenizerTests
     }
 
     [Fact]
+    public void CountText_OfALongEmojiRunBesideASpecialToken_NeverCutsAPairInHalf()
+    {
+        // Text with "<|" takes the tokenizer's own path, whose long-run slicing follows the same rule.
+        string text = "<|endoftext|> !" + string.Concat(Enumerable.Repeat("\uD83D\uDE00", 300));
+        long direct = TokenCounter.Tokenizer.CountTokens(text);
+        Assert.InRange(TokenCounter.CountText(text), direct * 0.99, direct * 1.01);
+    }
+
+    [Fact]
     public void CountText_LeavesSpecialTokensToTheTokenizer()
     {
         string text = "before <|endoftext|> after <|endofprompt|> done";

@@ -160,6 +160,32 @@ internal sealed class OpenAIToAnthropicStream
         }
     }
 
+    /// <summary>Translates every event <paramref name="events"/> already holds (no I/O); returns how many there were.</summary>
+    public int TranslateBuffered(UpstreamSseReader events, IBufferWriter<byte> output)
+    {
+        int count = 0;
+        while (events.TryRead(out ReadOnlySpan<byte> data))
+        {
+            Translate(data, output);
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Reads <paramref name="upstream"/> to its end and translates every event (no interleaved writes: for whole in-memory streams); returns how many events there were.</summary>
+    public async Task<int> TranslateAllAsync(Stream upstream, IBufferWriter<byte> output, CancellationToken cancellationToken)
+    {
+        using var events = new UpstreamSseReader(upstream);
+        int count = 0;
+        while (await events.FillAsync(cancellationToken).ConfigureAwait(false) || !events.Completed)
+        {
+            count += TranslateBuffered(events, output);
+        }
+
+        return count;
+    }
+
     /// <summary>Upstream ended: closes open blocks, writes message_delta (stop_reason, usage) and message_stop. Idempotent.</summary>
     public void Complete(IBufferWriter<byte> output)
     {

@@ -321,7 +321,6 @@ internal sealed class UpstreamErrorInfo
             return null;
         }
 
-        bool hasChoices = root.TryGetProperty("choices", out JsonElement choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0;
         if (root.TryGetProperty("error", out JsonElement error) && error.ValueKind is JsonValueKind.Object or JsonValueKind.String)
         {
             var info = new UpstreamErrorInfo { IsError = true, RawSnippet = Snippet(body) };
@@ -352,6 +351,7 @@ internal sealed class UpstreamErrorInfo
             };
         }
 
+        bool hasChoices = root.TryGetProperty("choices", out JsonElement choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0;
         if (!hasChoices && AsText(root, "code") is string code && code != "0" && code != "200" && AsText(root, "message") is string message)
         {
             return new UpstreamErrorInfo { IsError = true, RawSnippet = Snippet(body), Code = code, Message = message };

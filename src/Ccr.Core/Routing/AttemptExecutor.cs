@@ -225,7 +225,7 @@ internal static class AttemptExecutor
             {
                 try
                 {
-                    TranslateBuffered(events, translator, output);
+                    translator.TranslateBuffered(events, output);
                 }
                 catch (UpstreamProtocolException e)
                 {
@@ -289,15 +289,6 @@ internal static class AttemptExecutor
             {
                 engine.Metrics.StreamEnded();
             }
-        }
-    }
-
-    /// <summary>Translates every event the reader already holds into <paramref name="output"/>.</summary>
-    private static void TranslateBuffered(UpstreamSseReader events, OpenAIToAnthropicStream translator, PooledBufferWriter output)
-    {
-        while (events.TryRead(out ReadOnlySpan<byte> data))
-        {
-            translator.Translate(data, output);
         }
     }
 

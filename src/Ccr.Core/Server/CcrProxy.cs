@@ -292,7 +292,7 @@ public sealed class CcrProxy : IAsyncDisposable
         engine.Log.Info(string.Create(CultureInfo.InvariantCulture, $"Ccr {CcrInfo.Version} listening on {proxy.BaseUrl} (pid {Environment.ProcessId}, config {configPath})"));
 
         // After the proxy reports healthy, so start-up is not slowed; well before a user's first request.
-        HotPathWarmup.Start(TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        HotPathWarmup.Start(TimeSpan.FromMilliseconds(300));
         return proxy;
     }
 

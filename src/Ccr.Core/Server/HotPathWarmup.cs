@@ -34,16 +34,16 @@ internal static class HotPathWarmup
         "data: [DONE]\n\n"));
 
     /// <summary>Starts the warm-up on the thread pool after <paramref name="delay"/>; failures are ignored (it is only an optimization).</summary>
-    public static void Start(TimeSpan delay, CancellationToken cancellationToken) =>
+    public static void Start(TimeSpan delay) =>
         _ = Task.Run(
             async () =>
             {
                 try
                 {
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                    await RunAsync(cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(delay).ConfigureAwait(false);
+                    await RunAsync(CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is OperationCanceledException or AnthropicRequestException or UpstreamProtocolException or InvalidOperationException)
+                catch (Exception e) when (e is AnthropicRequestException or UpstreamProtocolException or InvalidOperationException)
                 {
                 }
             },
@@ -70,26 +70,9 @@ internal static class HotPathWarmup
 
             var translator = new OpenAIToAnthropicStream("warmup,m", facts.Stream ? 9 : 0, provider);
             using var body = new MemoryStream(s_stream, writable: false);
-            using var reader = new UpstreamSseReader(body);
-            while (await reader.FillAsync(cancellationToken).ConfigureAwait(false) || !reader.Completed)
-            {
-                output.Clear();
-                events += TranslateBuffered(reader, translator, output);
-            }
-
+            output.Clear();
+            events += await translator.TranslateAllAsync(body, output, cancellationToken).ConfigureAwait(false);
             translator.Complete(output);
-        }
-
-        return events;
-    }
-
-    private static int TranslateBuffered(UpstreamSseReader reader, OpenAIToAnthropicStream translator, PooledBufferWriter output)
-    {
-        int events = 0;
-        while (reader.TryRead(out ReadOnlySpan<byte> data))
-        {
-            translator.Translate(data, output);
-            events++;
         }
 
         return events;

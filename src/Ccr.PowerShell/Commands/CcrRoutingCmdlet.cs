@@ -42,16 +42,18 @@ public abstract class CcrRoutingCmdlet : CcrConfigCmdlet, IDisposable
 
     /// <summary>
     /// The engine for <paramref name="configPath"/>: the first call borrows the session proxy's when it serves
-    /// that file (returned in <paramref name="proxy"/>), else builds one from <paramref name="loadConfig"/>.
+    /// that file (returned in <paramref name="proxy"/>), else builds one from <paramref name="loadConfig"/>; later
+    /// calls return the same engine (and no proxy).
     /// </summary>
     private protected RouterEngine EngineFor(string configPath, Func<CcrConfig> loadConfig, out CcrProxy? proxy)
     {
-        proxy = CcrSession.FindProxyServing(configPath);
+        proxy = null;
         if (_engine is not null)
         {
             return _engine;
         }
 
+        proxy = CcrSession.FindProxyServing(configPath);
         if (proxy is not null)
         {
             _engine = proxy.Engine;

@@ -43,11 +43,7 @@ internal static class StreamHarness
     {
         var translator = new OpenAIToAnthropicStream(model, estimate);
         var output = new ArrayBufferWriter<byte>();
-        using var reader = new UpstreamSseReader(upstream);
-        while (await reader.FillAsync(CancellationToken.None) || !reader.Completed)
-        {
-            Drain(reader, translator, output);
-        }
+        await translator.TranslateAllAsync(upstream, output, CancellationToken.None);
 
         if (complete)
         {
@@ -55,14 +51,6 @@ internal static class StreamHarness
         }
 
         return output.WrittenSpan.ToArray();
-    }
-
-    private static void Drain(UpstreamSseReader reader, OpenAIToAnthropicStream translator, ArrayBufferWriter<byte> output)
-    {
-        while (reader.TryRead(out ReadOnlySpan<byte> data))
-        {
-            translator.Translate(data, output);
-        }
     }
 
     public static List<(string Event, JsonNode Data)> ParseEvents(byte[] output)

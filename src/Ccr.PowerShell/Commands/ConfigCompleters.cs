@@ -9,78 +9,56 @@ namespace Ccr.PowerShell.Commands;
 public sealed class PresetNameCompleter : IArgumentCompleter
 {
     /// <summary>Returns the preset names that start with what was typed.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        CcrConfig? config = CompletionConfig.Load(fakeBoundParameters);
-        if (config is null)
-        {
-            yield break;
-        }
-
-        string typed = CompletionConfig.Unquote(wordToComplete);
-        foreach (PresetConfig preset in config.Presets.Values)
-        {
-            if (preset.Name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
-            {
-                yield return new CompletionResult(CompletionConfig.Quote(preset.Name), preset.Name, CompletionResultType.ParameterValue, preset.Route.ToString());
-            }
-        }
-    }
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        CompletionConfig.Complete(fakeBoundParameters, wordToComplete, config =>
+            config.Presets.Values.Select(preset => new CompletionCandidate(preset.Name, CompletionConfig.Quote(preset.Name), preset.Route.ToString())));
 }
 
 /// <summary>Completes provider names from the config named by <c>-ConfigPath</c> (or the default one).</summary>
 public sealed class ProviderNameCompleter : IArgumentCompleter
 {
     /// <summary>Returns the provider names that start with what was typed.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        CcrConfig? config = CompletionConfig.Load(fakeBoundParameters);
-        if (config is null)
-        {
-            yield break;
-        }
-
-        string typed = CompletionConfig.Unquote(wordToComplete);
-        foreach (ProviderConfig provider in config.Providers)
-        {
-            if (provider.Name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
-            {
-                yield return new CompletionResult(CompletionConfig.Quote(provider.Name), provider.Name, CompletionResultType.ParameterValue, provider.Endpoint.ToString());
-            }
-        }
-    }
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        CompletionConfig.Complete(fakeBoundParameters, wordToComplete, config =>
+            config.Providers.Select(provider => new CompletionCandidate(provider.Name, CompletionConfig.Quote(provider.Name), provider.Endpoint.ToString())));
 }
 
 /// <summary>Completes <c>provider,model</c> routes from the providers and models in the config.</summary>
 public sealed class RouteCompleter : IArgumentCompleter
 {
     /// <summary>Returns the quoted routes that start with what was typed.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        CcrConfig? config = CompletionConfig.Load(fakeBoundParameters);
-        if (config is null)
-        {
-            yield break;
-        }
-
-        string typed = CompletionConfig.Unquote(wordToComplete);
-        foreach (ProviderConfig provider in config.Providers)
-        {
-            foreach (string model in provider.Models)
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        CompletionConfig.Complete(fakeBoundParameters, wordToComplete, config =>
+            config.Providers.SelectMany(provider => provider.Models.Select(model =>
             {
                 string route = provider.Name + "," + model;
-                if (route.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
-                {
-                    // Quoted: unquoted a,b is an array in PowerShell.
-                    yield return new CompletionResult("'" + route + "'", route, CompletionResultType.ParameterValue, $"{model} on {provider.Name} ({provider.Protocol})");
-                }
-            }
-        }
-    }
+
+                // Quoted: unquoted a,b is an array in PowerShell.
+                return new CompletionCandidate(route, "'" + route + "'", $"{model} on {provider.Name} ({provider.Protocol})");
+            })));
 }
+
+/// <summary>One value a completer offers: what it is, what goes on the command line, and its tooltip.</summary>
+internal readonly record struct CompletionCandidate(string Value, string CompletionText, string ToolTip);
 
 internal static class CompletionConfig
 {
+    /// <summary>The candidates that start with what was typed, as completion results; none when the config cannot be read.</summary>
+    public static IEnumerable<CompletionResult> Complete(IDictionary fakeBoundParameters, string wordToComplete, Func<CcrConfig, IEnumerable<CompletionCandidate>> candidates)
+    {
+        CcrConfig? config = Load(fakeBoundParameters);
+        if (config is null)
+        {
+            return [];
+        }
+
+        string typed = Unquote(wordToComplete);
+        return candidates(config)
+            .Where(c => c.Value.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
+            .Select(c => new CompletionResult(c.CompletionText, c.Value, CompletionResultType.ParameterValue, c.ToolTip))
+            .ToList();
+    }
+
     public static CcrConfig? Load(IDictionary fakeBoundParameters)
     {
         try

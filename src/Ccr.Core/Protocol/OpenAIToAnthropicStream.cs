@@ -446,7 +446,7 @@ internal sealed class OpenAIToAnthropicStream
             w.WriteStringValue(text);
         }
 
-        EndBlockDelta(output);
+        EndBlockEvent(output);
         _deltaCount++;
     }
 
@@ -460,7 +460,7 @@ internal sealed class OpenAIToAnthropicStream
             Utf8JsonWriter s = BeginBlockStart(output, _thinkingIndex, "thinking"u8);
             s.WriteString("thinking"u8, ""u8);
             s.WriteString("signature"u8, ""u8);
-            EndBlockStart(output);
+            EndBlockEvent(output);
         }
     }
 
@@ -479,7 +479,7 @@ internal sealed class OpenAIToAnthropicStream
             _textIndex = _nextIndex++;
             Utf8JsonWriter s = BeginBlockStart(output, _textIndex, "text"u8);
             s.WriteString("text"u8, ""u8);
-            EndBlockStart(output);
+            EndBlockEvent(output);
         }
     }
 
@@ -606,7 +606,7 @@ internal sealed class OpenAIToAnthropicStream
         s.WriteString("name"u8, tool.Name ?? "");
         s.WriteStartObject("input"u8);
         s.WriteEndObject();
-        EndBlockStart(output);
+        EndBlockEvent(output);
         if (tool.Pending is { Length: > 0 } pending)
         {
             WriteArguments(tool, pending.ToString(), output);
@@ -619,7 +619,7 @@ internal sealed class OpenAIToAnthropicStream
         tool.Track(fragment);
         Utf8JsonWriter w = BeginBlockDelta(output, tool.AnthropicIndex, "input_json_delta"u8);
         w.WriteString("partial_json"u8, fragment);
-        EndBlockDelta(output);
+        EndBlockEvent(output);
         _deltaCount++;
     }
 
@@ -633,7 +633,7 @@ internal sealed class OpenAIToAnthropicStream
         // OpenAI-compatible reasoning carries no signature; clients expect the delta before the block closes.
         Utf8JsonWriter w = BeginBlockDelta(output, _thinkingIndex, "signature_delta"u8);
         w.WriteString("signature"u8, ""u8);
-        EndBlockDelta(output);
+        EndBlockEvent(output);
         WriteBlockStop(_thinkingIndex, output);
         _thinkingIndex = -1;
     }
@@ -670,35 +670,27 @@ internal sealed class OpenAIToAnthropicStream
         }
     }
 
-    /// <summary>Starts a content_block_start event; the caller adds the block's empty fields, then calls <see cref="EndBlockStart"/>.</summary>
-    private Utf8JsonWriter BeginBlockStart(IBufferWriter<byte> output, int index, ReadOnlySpan<byte> blockType)
+    /// <summary>Starts a content_block_start event; the caller adds the block's empty fields, then calls <see cref="EndBlockEvent"/>.</summary>
+    private Utf8JsonWriter BeginBlockStart(IBufferWriter<byte> output, int index, ReadOnlySpan<byte> blockType) =>
+        BeginBlockEvent(output, "content_block_start"u8, index, "content_block"u8, blockType);
+
+    /// <summary>Starts a content_block_delta event; the caller adds the delta's payload, then calls <see cref="EndBlockEvent"/>.</summary>
+    private Utf8JsonWriter BeginBlockDelta(IBufferWriter<byte> output, int index, ReadOnlySpan<byte> deltaType) =>
+        BeginBlockEvent(output, "content_block_delta"u8, index, "delta"u8, deltaType);
+
+    /// <summary>Both block events: <c>{"type":event,"index":n,object:{"type":type, ...</c>, left open for the caller's fields.</summary>
+    private Utf8JsonWriter BeginBlockEvent(IBufferWriter<byte> output, ReadOnlySpan<byte> eventName, int index, ReadOnlySpan<byte> objectName, ReadOnlySpan<byte> type)
     {
-        Utf8JsonWriter w = BeginEvent(output, "content_block_start"u8);
-        w.WriteString("type"u8, "content_block_start"u8);
+        Utf8JsonWriter w = BeginEvent(output, eventName);
+        w.WriteString("type"u8, eventName);
         w.WriteNumber("index"u8, index);
-        w.WriteStartObject("content_block"u8);
-        w.WriteString("type"u8, blockType);
+        w.WriteStartObject(objectName);
+        w.WriteString("type"u8, type);
         return w;
     }
 
-    private void EndBlockStart(IBufferWriter<byte> output)
-    {
-        _writer!.WriteEndObject();
-        EndEvent(output);
-    }
-
-    /// <summary>Starts a content_block_delta event; the caller adds the delta's payload, then calls <see cref="EndBlockDelta"/>.</summary>
-    private Utf8JsonWriter BeginBlockDelta(IBufferWriter<byte> output, int index, ReadOnlySpan<byte> deltaType)
-    {
-        Utf8JsonWriter w = BeginEvent(output, "content_block_delta"u8);
-        w.WriteString("type"u8, "content_block_delta"u8);
-        w.WriteNumber("index"u8, index);
-        w.WriteStartObject("delta"u8);
-        w.WriteString("type"u8, deltaType);
-        return w;
-    }
-
-    private void EndBlockDelta(IBufferWriter<byte> output)
+    /// <summary>Closes the inner object a <see cref="BeginBlockEvent"/> left open, and the event.</summary>
+    private void EndBlockEvent(IBufferWriter<byte> output)
     {
         _writer!.WriteEndObject();
         EndEvent(output);

@@ -33,8 +33,19 @@ internal static class HotPathWarmup
         "data: {\"id\":\"chatcmpl-w\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":8}}\n\n",
         "data: [DONE]\n\n"));
 
-    /// <summary>Starts the warm-up on the thread pool after <paramref name="delay"/>; failures are ignored (it is only an optimization).</summary>
-    public static void Start(TimeSpan delay) =>
+    private static int s_started;
+
+    /// <summary>
+    /// Starts the warm-up on the thread pool after <paramref name="delay"/>, once per process: a proxy started again in
+    /// the same session finds the code compiled already. Failures are ignored (it is only an optimization).
+    /// </summary>
+    public static void Start(TimeSpan delay)
+    {
+        if (Interlocked.Exchange(ref s_started, 1) != 0)
+        {
+            return;
+        }
+
         _ = Task.Run(
             async () =>
             {
@@ -48,6 +59,7 @@ internal static class HotPathWarmup
                 }
             },
             CancellationToken.None);
+    }
 
     /// <summary>One full warm-up: every sample through its translator <see cref="Rounds"/> times; returns the stream events translated.</summary>
     internal static async Task<int> RunAsync(CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using Ccr.Core.Config;
 using Ccr.Core.Protocol;
 using Ccr.Core.Providers;
+using Ccr.Core.Tokens;
 
 namespace Ccr.Bench.Scenarios;
 

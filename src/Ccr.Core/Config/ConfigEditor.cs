@@ -3,65 +3,6 @@ using System.Text.Json.Nodes;
 
 namespace Ccr.Core.Config;
 
-/// <summary>The fields of a preset to write; a null field is left as it is in the file.</summary>
-public sealed class PresetChange
-{
-    /// <summary>The preset's name (its key under <c>Presets</c>).</summary>
-    public required string Name { get; init; }
-
-    /// <summary><c>route</c> as <c>provider,model</c>; required when the preset is new.</summary>
-    public string? Route { get; init; }
-
-    /// <summary><c>temperature</c>.</summary>
-    public double? Temperature { get; init; }
-
-    /// <summary><c>max_tokens</c>.</summary>
-    public int? MaxTokens { get; init; }
-
-    /// <summary><c>top_p</c>.</summary>
-    public double? TopP { get; init; }
-
-    /// <summary><c>system</c>.</summary>
-    public string? System { get; init; }
-}
-
-/// <summary>How an edit is carried out.</summary>
-public sealed class ConfigEditOptions
-{
-    /// <summary>Where variables come from when the edited text is validated.</summary>
-    public ConfigLoadOptions? LoadOptions { get; init; }
-
-    /// <summary>How long to wait for another writer's lock before giving up (default 10 s).</summary>
-    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Validate the edit but write nothing (for -WhatIf and previews).</summary>
-    public bool DryRun { get; init; }
-}
-
-/// <summary>What an edit did.</summary>
-public sealed class ConfigEditResult
-{
-    internal ConfigEditResult(string path, bool changed, CcrConfig config, string? backupPath)
-    {
-        Path = path;
-        Changed = changed;
-        Config = config;
-        BackupPath = backupPath;
-    }
-
-    /// <summary>The config file.</summary>
-    public string Path { get; }
-
-    /// <summary>True when the file's text changed (false when the edit was a no-op, the member was absent, or a dry run).</summary>
-    public bool Changed { get; }
-
-    /// <summary>The config as the edited text loads.</summary>
-    public CcrConfig Config { get; }
-
-    /// <summary>The backup of the previous content (<c>&lt;file&gt;.bak</c>), or null when nothing was written.</summary>
-    public string? BackupPath { get; }
-}
-
 /// <summary>
 /// Changes the config file surgically (see <see cref="ConfigDocument"/>) and safely: under an exclusive
 /// <c>&lt;file&gt;.lock</c> the file is re-read, edited, validated (an edit that would not load, or a preset

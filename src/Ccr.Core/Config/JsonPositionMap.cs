@@ -3,19 +3,6 @@ using System.Text.Json;
 
 namespace Ccr.Core.Config;
 
-/// <summary>Where one value sits in the config text (char offsets into the text without its BOM).</summary>
-/// <param name="Path">The JSON path (<c>$.Router.tiers[1]</c>).</param>
-/// <param name="NameStart">Offset of the member's property name (its opening quote), or -1 for array elements and the root.</param>
-/// <param name="ValueStart">Offset of the value's first character.</param>
-/// <param name="ValueEnd">Offset just after the value's last character.</param>
-/// <param name="Kind">The value's first token (StartObject, StartArray, String, Number...).</param>
-/// <param name="Name">The member name as written (unescaped), or null for array elements and the root.</param>
-internal sealed record JsonSpan(string Path, int NameStart, int ValueStart, int ValueEnd, JsonTokenType Kind, string? Name)
-{
-    /// <summary>Member paths (objects) or element paths (arrays), in file order.</summary>
-    public List<string> Children { get; } = new();
-}
-
 /// <summary>
 /// One <see cref="Utf8JsonReader"/> pass over the text that records, for every value, its JSON path and
 /// its span. Diagnostics use it for line and column; <see cref="ConfigDocument"/> uses it to edit in place.
@@ -195,51 +182,5 @@ internal sealed class JsonPositionMap
     {
         int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         return (cut > 0 ? message[..cut] : message).Trim();
-    }
-}
-
-/// <summary>A syntax error in the config text, located by 1-based line and column.</summary>
-internal sealed class JsonSyntaxException : Exception
-{
-    public JsonSyntaxException(string message, int line, int column, Exception inner)
-        : base(message, inner)
-    {
-        Line = line;
-        Column = column;
-    }
-
-    public int Line { get; }
-
-    public int Column { get; }
-}
-
-/// <summary>Builds the JSON paths diagnostics show (<c>$.Router.tiers[1]</c>, <c>$.Presets['my preset']</c>).</summary>
-internal static class JsonPaths
-{
-    public static string Member(string parent, string name)
-    {
-        foreach (char c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c == '_' || c == '-'))
-            {
-                return parent + "['" + name.Replace("'", "\\'", StringComparison.Ordinal) + "']";
-            }
-        }
-
-        return name.Length == 0 ? parent + "['']" : parent + "." + name;
-    }
-
-    public static string Index(string parent, int index) =>
-        parent + "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
-
-    public static string FromSegments(IReadOnlyList<string> segments)
-    {
-        string path = "$";
-        foreach (string segment in segments)
-        {
-            path = Member(path, segment);
-        }
-
-        return path;
     }
 }

@@ -1,25 +1,5 @@
 namespace Ccr.Core.Config;
 
-/// <summary>The wire protocol an upstream speaks.</summary>
-public enum WireProtocol
-{
-    /// <summary>OpenAI Chat Completions (<c>/chat/completions</c>).</summary>
-    OpenAI,
-
-    /// <summary>Anthropic Messages (<c>/v1/messages</c>).</summary>
-    Anthropic,
-}
-
-/// <summary>Whether a provider has a usable key.</summary>
-public enum KeyState
-{
-    /// <summary>A key is set (or none is needed).</summary>
-    Ok,
-
-    /// <summary>The key names an environment variable that is not set: the provider is skipped.</summary>
-    KeyMissing,
-}
-
 /// <summary>One entry of <c>Providers</c>, with its key resolved and its endpoint worked out.</summary>
 public sealed class ProviderConfig
 {
@@ -99,23 +79,4 @@ public sealed class ProviderConfig
 
         return false;
     }
-}
-
-/// <summary>A provider's local quota: a plan's limits or explicit numbers.</summary>
-public sealed class QuotaConfig
-{
-    /// <summary><c>plan</c>: lite, pro, or null for explicit limits.</summary>
-    public string? Plan { get; init; }
-
-    /// <summary>Requests allowed in any rolling five hours, or null for no limit.</summary>
-    public int? FiveHourLimit { get; init; }
-
-    /// <summary>Requests allowed per week (resets Monday 00:00 UTC+8), or null.</summary>
-    public int? WeeklyLimit { get; init; }
-
-    /// <summary>Requests allowed per month (resets on <see cref="RenewalDay"/>), or null.</summary>
-    public int? MonthlyLimit { get; init; }
-
-    /// <summary>Day of month (1-31) the monthly window renews; clamped to the month's last day.</summary>
-    public int RenewalDay { get; init; } = 1;
 }

@@ -3,44 +3,6 @@ using Ccr.Core.Config;
 
 namespace Ccr.Core.Providers;
 
-/// <summary>How a provider wants to be asked for reasoning ("thinking").</summary>
-internal enum ReasoningStyle
-{
-    /// <summary>OpenAI's <c>reasoning_effort</c> (low/medium/high) from the thinking budget.</summary>
-    ReasoningEffort,
-
-    /// <summary>DashScope/Qwen: <c>enable_thinking</c> + <c>thinking_budget</c>.</summary>
-    DashScope,
-
-    /// <summary>DeepSeek: the model decides (deepseek-reasoner always reasons); nothing is sent.</summary>
-    DeepSeek,
-
-    /// <summary>OpenRouter: <c>reasoning {max_tokens}</c>.</summary>
-    OpenRouter,
-
-    /// <summary>Z.ai / GLM: <c>thinking {type:"enabled"}</c>.</summary>
-    Zai,
-
-    /// <summary>MiniMax: <c>reasoning_split:true</c> so reasoning comes apart from the answer text.</summary>
-    MiniMax,
-
-    /// <summary>Nothing is sent (Anthropic upstreams take the thinking field as-is).</summary>
-    None,
-}
-
-/// <summary>How the API key is presented upstream.</summary>
-internal enum AuthStyle
-{
-    /// <summary><c>Authorization: Bearer key</c> (OpenAI-compatible).</summary>
-    Bearer,
-
-    /// <summary><c>x-api-key: key</c> (api.anthropic.com).</summary>
-    XApiKey,
-
-    /// <summary>Both headers: Anthropic-compatible endpoints of other vendors document either one.</summary>
-    BearerAndXApiKey,
-}
-
 /// <summary>A provider's quirks, worked out once per provider per config load from its transformer names and host.</summary>
 internal sealed class ProviderProfile
 {

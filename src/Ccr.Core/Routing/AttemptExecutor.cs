@@ -1,10 +1,11 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Ccr.Core.Buffers;
 using Ccr.Core.Config;
-using Ccr.Core.Protocol;
 using Ccr.Core.Protocol.Inbound;
+using Ccr.Core.Protocol;
+using Ccr.Core.Tokens;
 
 namespace Ccr.Core.Routing;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Ccr.Core.Config;
+using Ccr.Core.Health;
 using Ccr.Core.Protocol;
 using Ccr.Core.Telemetry;
 

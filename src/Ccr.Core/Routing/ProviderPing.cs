@@ -4,14 +4,6 @@ using Ccr.Core.Protocol;
 
 namespace Ccr.Core.Routing;
 
-/// <summary>How a one-token request to one provider ended.</summary>
-/// <param name="Succeeded">The provider answered.</param>
-/// <param name="FailureKind">Auth, QuotaExceeded, RateLimited, Timeout, Network, Server... or null on success.</param>
-/// <param name="Error">The Anthropic-shaped error, or null on success.</param>
-/// <param name="LatencyMs">Time to the answer or the failure.</param>
-/// <param name="Model">The model that answered, as the upstream named it.</param>
-internal sealed record ProviderPingResult(bool Succeeded, string? FailureKind, AnthropicError? Error, double LatencyMs, string? Model);
-
 /// <summary>
 /// Sends a minimal request (max_tokens 1) to exactly one provider and model, through the same
 /// translation and upstream client as routed requests but without fallback: a test of one provider

@@ -2,20 +2,9 @@ using System.Globalization;
 using System.Text;
 using Ccr.Core.Config;
 using Ccr.Core.Protocol;
+using Ccr.Core.Tokens;
 
 namespace Ccr.Core.Routing;
-
-/// <summary>A request that cannot be routed at all (unknown preset, unknown provider, no route configured).</summary>
-internal sealed class RoutingException : Exception
-{
-    public RoutingException(AnthropicError error)
-        : base(error.Message)
-    {
-        Error = error;
-    }
-
-    public AnthropicError Error { get; }
-}
 
 /// <summary>
 /// Turns one request into its ordered attempts (DESIGN.md, Routing): explicit provider,model;

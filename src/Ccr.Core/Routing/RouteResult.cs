@@ -25,21 +25,3 @@ internal sealed class RouteResult
 
     public double LatencyMs { get; init; }
 }
-
-/// <summary>A request as the router needs it: the raw body, what was read from it, and where it came in.</summary>
-internal sealed class InboundRequest
-{
-    public required ReadOnlyMemory<byte> Body { get; init; }
-
-    public required RequestFacts Facts { get; init; }
-
-    public string? PresetName { get; init; }
-
-    public required string RequestId { get; init; }
-
-    /// <summary>The client's own Chat Completions body, when it came in on /v1/chat/completions: an OpenAI-protocol upstream gets it as it is.</summary>
-    public ReadOnlyMemory<byte>? ClientChatBody { get; init; }
-
-    /// <summary>anthropic-version and anthropic-beta, passed on to Anthropic-protocol upstreams.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> ForwardHeaders { get; init; } = Array.Empty<KeyValuePair<string, string>>();
-}

@@ -1,20 +1,10 @@
 using Ccr.Core.Config;
+using Ccr.Core.Health;
 using Ccr.Core.Providers;
+using Ccr.Core.Quota;
 using Ccr.Core.Telemetry;
 
 namespace Ccr.Core.Routing;
-
-/// <summary>Where an engine keeps its files and which clock it reads; tests point both at temp folders and fake time.</summary>
-internal sealed class RouterEngineOptions
-{
-    public TimeProvider Time { get; init; } = TimeProvider.System;
-
-    /// <summary>Folder of the quota store; default ~/.claude-code-router/state.</summary>
-    public string? StateFolder { get; init; }
-
-    /// <summary>Folder of the decision log; default ~/.claude-code-router/logs.</summary>
-    public string? LogFolder { get; init; }
-}
 
 /// <summary>
 /// Everything needed to route a request, shared by the HTTP server and Invoke-CcrMessage: the

@@ -8,65 +8,6 @@ using Ccr.Core.Server.Http;
 
 namespace Ccr.Core.Server;
 
-/// <summary>How to start a proxy. Anything left null comes from the config file.</summary>
-public sealed class CcrProxyOptions
-{
-    /// <summary>The config file; null means CCR_CONFIG, then ~/.claude-code-router/config.json.</summary>
-    public string? ConfigPath { get; init; }
-
-    /// <summary>Overrides <c>PORT</c>; 0 picks a free port (tests).</summary>
-    public int? Port { get; init; }
-
-    /// <summary>Overrides <c>HOST</c>.</summary>
-    public string? Host { get; init; }
-
-    /// <summary>Where quota state is kept; default ~/.claude-code-router/state.</summary>
-    public string? StateFolder { get; init; }
-
-    /// <summary>Where the decision log is written; default ~/.claude-code-router/logs.</summary>
-    public string? LogFolder { get; init; }
-
-    /// <summary>How /health and Get-CcrProxy describe the hosting: "session" or "detached".</summary>
-    public string Mode { get; init; } = "session";
-
-    /// <summary>The clock; tests pass a fake one.</summary>
-    public TimeProvider? Time { get; init; }
-
-    /// <summary>Called with a message when a config reload is refused or the proxy has something to warn about.</summary>
-    public Action<string>? Warning { get; init; }
-}
-
-/// <summary>Why a proxy could not start.</summary>
-public enum ProxyStartFailure
-{
-    /// <summary>Another program holds the port.</summary>
-    PortInUse,
-
-    /// <summary>HOST is not loopback and no APIKEY is set.</summary>
-    NonLoopbackWithoutApiKey,
-
-    /// <summary>The config file is missing or invalid.</summary>
-    ConfigInvalid,
-}
-
-/// <summary>A proxy could not start; the message says what to do.</summary>
-public sealed class ProxyStartException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public ProxyStartException(ProxyStartFailure failure, int port, string message, Exception? inner = null)
-        : base(message, inner)
-    {
-        Failure = failure;
-        Port = port;
-    }
-
-    /// <summary>What went wrong.</summary>
-    public ProxyStartFailure Failure { get; }
-
-    /// <summary>The port that was asked for.</summary>
-    public int Port { get; }
-}
-
 /// <summary>
 /// A running Ccr proxy in this process: the HTTP server, the router engine and the config watcher.
 /// Every proxy started in a process is listed in <see cref="InProcess"/> so a second Start-CcrProxy

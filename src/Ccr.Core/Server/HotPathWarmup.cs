@@ -4,6 +4,7 @@ using Ccr.Core.Config;
 using Ccr.Core.Protocol;
 using Ccr.Core.Providers;
 using Ccr.Core.Server.Http;
+using Ccr.Core.Tokens;
 
 namespace Ccr.Core.Server;
 

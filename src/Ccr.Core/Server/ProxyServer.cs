@@ -1,14 +1,15 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
-using Ccr.Core.Server.Http;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Ccr.Core.Buffers;
 using Ccr.Core.Config;
-using Ccr.Core.Protocol;
 using Ccr.Core.Protocol.Inbound;
+using Ccr.Core.Protocol;
 using Ccr.Core.Routing;
+using Ccr.Core.Server.Http;
+using Ccr.Core.Tokens;
 
 namespace Ccr.Core.Server;
 
@@ -518,22 +519,3 @@ internal sealed class ProxyServer : IAsyncDisposable
 
     private static string NewRequestId() => "req_ccr_" + Guid.NewGuid().ToString("N");
 }
-
-/// <summary>The control channel: the token that authorizes /ccr/shutdown and what to do when it is called.</summary>
-internal sealed class ServerControl
-{
-    private readonly ClientAuth _token;
-
-    public ServerControl(string token, Action requestShutdown)
-    {
-        _token = new ClientAuth(token);
-        RequestShutdown = requestShutdown;
-    }
-
-    public Action RequestShutdown { get; }
-
-    public bool Authorizes(string? presented) => presented is not null && _token.IsAuthorized(presented, null);
-}
-
-/// <summary>What /health reports about the proxy, fixed at start.</summary>
-internal sealed record ServerInfo(int Port, int ProcessId, string Mode, DateTimeOffset StartedAt, string? ConfigPath);

@@ -6,22 +6,6 @@ using System.Threading.Channels;
 
 namespace Ccr.Core.Telemetry;
 
-/// <summary>Severity of a diagnostic message (LOG_LEVEL).</summary>
-internal enum CcrLogLevel
-{
-    /// <summary>Everything, including per-request details.</summary>
-    Debug,
-
-    /// <summary>Normal operation.</summary>
-    Info,
-
-    /// <summary>Something the user should look at.</summary>
-    Warn,
-
-    /// <summary>Something failed.</summary>
-    Error,
-}
-
 /// <summary>
 /// The routing-decision log: one JSON line per decision, attempt and diagnostic message in
 /// <c>&lt;folder&gt;/ccr.log</c>, rotated by size (<c>ccr.log.1</c> is the newest old file). Request threads

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Text.RegularExpressions;
 using Ccr.Core.Config;
+using Ccr.Core.Quota;
 using Ccr.Core.Routing;
 using Ccr.Core.Server;
 

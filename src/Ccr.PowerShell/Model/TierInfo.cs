@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Ccr.Core.Config;
+using Ccr.Core.Quota;
 using Ccr.Core.Routing;
+using Ccr.Core.Server;
 
 namespace Ccr.PowerShell;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Ccr.Core.Config;
+using Ccr.Core.Quota;
 using Ccr.Core.Routing;
 using Ccr.Core.Tests.TestSupport;
 

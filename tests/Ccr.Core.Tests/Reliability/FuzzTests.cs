@@ -2,14 +2,15 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using Ccr.Core.Config;
-using Ccr.Core.Protocol;
 using Ccr.Core.Protocol.Inbound;
+using Ccr.Core.Protocol;
 using Ccr.Core.Providers;
 using Ccr.Core.Tests.Protocol;
 using Ccr.Core.Tests.Server;
+using Ccr.Core.Tokens;
 using FakeUpstream;
-using FsCheck;
 using FsCheck.Fluent;
+using FsCheck;
 
 namespace Ccr.Core.Tests.Reliability;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Ccr.Core.Protocol;
 using Ccr.Core.Routing;
 
 namespace Ccr.Core.Tests.Routing;

@@ -3,29 +3,6 @@ using System.Text.Json;
 
 namespace Ccr.Core.Protocol.Inbound;
 
-/// <summary>The kinds of Responses output items Ccr produces from Anthropic content blocks.</summary>
-internal enum ResponseItemKind
-{
-    /// <summary>A text block: a message item with one output_text part.</summary>
-    Message,
-
-    /// <summary>A thinking block: a reasoning item with one summary_text.</summary>
-    Reasoning,
-
-    /// <summary>A tool_use block: a function_call item.</summary>
-    FunctionCall,
-}
-
-/// <summary>One output item; its text (or arguments) is a quoted JSON string in <see cref="ResponseState"/>'s buffer.</summary>
-internal sealed record ResponseOutputItem(ResponseItemKind Kind, string Id, string? CallId, string? Name, int OutputIndex)
-{
-    public int TextStart { get; set; }
-
-    public int TextLength { get; set; }
-
-    public bool Closed { get; set; }
-}
-
 /// <summary>
 /// What a Responses object says: ids, status, usage and the output items with their text. The stream
 /// keeps it because response.output_item.done and response.completed must repeat the whole text;

@@ -6,27 +6,6 @@ using Ccr.Core.Buffers;
 
 namespace Ccr.Core.Server.Http;
 
-/// <summary>One request as the handler sees it: the parsed head, the whole body, the response, and a token that fires when the client goes away.</summary>
-internal sealed class HttpContext
-{
-    public HttpContext(HttpRequestHead request, PooledBufferWriter body, HttpResponse response, CancellationToken aborted)
-    {
-        Request = request;
-        Body = body;
-        Response = response;
-        Aborted = aborted;
-    }
-
-    public HttpRequestHead Request { get; }
-
-    public PooledBufferWriter Body { get; }
-
-    public HttpResponse Response { get; }
-
-    /// <summary>Cancelled when the client closes its connection while the request is being served.</summary>
-    public CancellationToken Aborted { get; }
-}
-
 /// <summary>
 /// Serves HTTP/1.1 requests on one accepted socket, one after another (keep-alive). While a
 /// request is served, a read stays posted on the socket: when the client hangs up it returns 0 and

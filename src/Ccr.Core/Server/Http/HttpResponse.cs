@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Ccr.Core.Buffers;
+using Ccr.Core.Protocol;
 using Ccr.Core.Routing;
 
 namespace Ccr.Core.Server.Http;

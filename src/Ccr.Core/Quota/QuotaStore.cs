@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Ccr.Core.Quota;
+
+/// <summary>
+/// The quota file shared by every Ccr process of the user. Updates take an exclusive lock file,
+/// re-read the store inside the lock, apply the caller's merge and write atomically (temp file, then
+/// rename over), so concurrent processes add their counts up instead of overwriting each other.
+/// </summary>
+internal sealed class QuotaStore
+{
+    private const int FormatVersion = 1;
+    private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly string _path;
+    private readonly string _lockPath;
+    private readonly Action<string>? _warning;
+
+    /// <summary>Creates a store over <paramref name="path"/>; nothing is touched until the first read or update.</summary>
+    public QuotaStore(string path, Action<string>? warning)
+    {
+        _path = Path.GetFullPath(path);
+        _lockPath = _path + ".lock";
+        _warning = warning;
+    }
+
+    /// <summary>The store file.</summary>
+    public string FilePath => _path;
+
+    /// <summary>
+    /// Reads the store without the lock (writes are atomic renames, so a reader sees a whole file).
+    /// Returns null when the file is corrupt; the next <see cref="Update"/> moves it aside.
+    /// </summary>
+    public Dictionary<string, QuotaUsage>? TryRead()
+    {
+        try
+        {
+            return File.Exists(_path) ? Parse(File.ReadAllBytes(_path)) : NewMap();
+        }
+        catch (Exception ex) when (IsUnreadable(ex) || ex is IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: reads the store (a corrupt one is moved aside and rebuilt from <paramref name="rebuildFrom"/>),
+    /// lets <paramref name="merge"/> change it, writes it back, and returns what was written.
+    /// Throws <see cref="IOException"/> when the lock cannot be had in time; the caller keeps its counts and tries later.
+    /// </summary>
+    public Dictionary<string, QuotaUsage> Update(Action<Dictionary<string, QuotaUsage>> merge, Func<Dictionary<string, QuotaUsage>> rebuildFrom)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        using FileStream lockHandle = AcquireLock();
+
+        Dictionary<string, QuotaUsage> map;
+        if (!File.Exists(_path))
+        {
+            map = NewMap();
+        }
+        else
+        {
+            byte[] bytes = File.ReadAllBytes(_path);
+            try
+            {
+                map = Parse(bytes);
+            }
+            catch (Exception ex) when (IsUnreadable(ex))
+            {
+                string aside = _path + ".corrupt-" + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
+                File.Move(_path, aside, overwrite: true);
+                _warning?.Invoke($"The quota store '{_path}' could not be read ({ex.Message}); it was moved to '{aside}' and rebuilt from this process's counts. Nothing needs fixing.");
+                map = rebuildFrom();
+            }
+        }
+
+        merge(map);
+        Write(map);
+        return map;
+    }
+
+    private FileStream AcquireLock()
+    {
+        long deadline = Environment.TickCount64 + (long)s_lockTimeout.TotalMilliseconds;
+        int delay = 5;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(_lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException) when (Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 100);
+            }
+            catch (UnauthorizedAccessException) when (Environment.TickCount64 < deadline)
+            {
+                // Windows reports a lock file being deleted or held by another process this way at times.
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 100);
+            }
+        }
+    }
+
+    private void Write(Dictionary<string, QuotaUsage> map)
+    {
+        string temp = _path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+            {
+                WriteMap(writer, map);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, _path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    private static bool IsUnreadable(Exception ex) =>
+        ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException;
+
+    private static Dictionary<string, QuotaUsage> NewMap() => new(StringComparer.OrdinalIgnoreCase);
+
+    private static void WriteMap(Utf8JsonWriter writer, Dictionary<string, QuotaUsage> map)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("version", FormatVersion);
+        writer.WriteStartObject("providers");
+        foreach (KeyValuePair<string, QuotaUsage> entry in map)
+        {
+            QuotaUsage usage = entry.Value;
+            writer.WriteStartObject(entry.Key);
+            writer.WriteStartObject("minutes");
+            foreach (KeyValuePair<long, int> bucket in usage.Minutes)
+            {
+                writer.WriteNumber(bucket.Key.ToString(CultureInfo.InvariantCulture), bucket.Value);
+            }
+
+            writer.WriteEndObject();
+            WriteTime(writer, "week_start", usage.WeekStart);
+            writer.WriteNumber("week_count", usage.WeekCount);
+            WriteTime(writer, "month_start", usage.MonthStart);
+            writer.WriteNumber("month_count", usage.MonthCount);
+            WriteTime(writer, "exhausted_until", usage.ExhaustedUntil);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteTime(Utf8JsonWriter writer, string name, DateTimeOffset? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value.Value.ToString("O", CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static Dictionary<string, QuotaUsage> Parse(byte[] bytes)
+    {
+        Dictionary<string, QuotaUsage> map = NewMap();
+        if (bytes.Length == 0)
+        {
+            throw new JsonException("the file is empty");
+        }
+
+        using JsonDocument document = JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+        JsonElement root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("providers", out JsonElement providers) || providers.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException("the root has no 'providers' object");
+        }
+
+        foreach (JsonProperty provider in providers.EnumerateObject())
+        {
+            JsonElement entry = provider.Value;
+            var usage = new QuotaUsage();
+            if (entry.TryGetProperty("minutes", out JsonElement minutes))
+            {
+                foreach (JsonProperty bucket in minutes.EnumerateObject())
+                {
+                    usage.Minutes[long.Parse(bucket.Name, NumberStyles.Integer, CultureInfo.InvariantCulture)] = bucket.Value.GetInt32();
+                }
+            }
+
+            usage.WeekStart = ReadTime(entry, "week_start");
+            usage.WeekCount = entry.TryGetProperty("week_count", out JsonElement week) ? week.GetInt64() : 0;
+            usage.MonthStart = ReadTime(entry, "month_start");
+            usage.MonthCount = entry.TryGetProperty("month_count", out JsonElement month) ? month.GetInt64() : 0;
+            usage.ExhaustedUntil = ReadTime(entry, "exhausted_until");
+            map[provider.Name] = usage;
+        }
+
+        return map;
+    }
+
+    private static DateTimeOffset? ReadTime(JsonElement entry, string name) =>
+        entry.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String
+            ? DateTimeOffset.Parse(value.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)
+            : null;
+}

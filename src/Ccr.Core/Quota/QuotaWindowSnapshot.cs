@@ -1,0 +1,13 @@
+namespace Ccr.Core.Quota;
+
+/// <summary>One quota window of a provider at a moment.</summary>
+/// <param name="Name">FiveHour, Weekly or Monthly.</param>
+/// <param name="Limit">Requests allowed in the window, or null for no limit.</param>
+/// <param name="Used">Requests counted in the window.</param>
+/// <param name="Left">Requests left (never negative), or null when there is no limit.</param>
+/// <param name="ResetsAt">When the window next frees requests: the next calendar reset, or for the rolling window when its oldest counted request rolls off.</param>
+internal sealed record QuotaWindowSnapshot(string Name, int? Limit, long Used, long? Left, DateTimeOffset ResetsAt)
+{
+    /// <summary>True when the window has a limit and it is reached.</summary>
+    public bool IsExhausted => Limit is not null && Used >= Limit.Value;
+}

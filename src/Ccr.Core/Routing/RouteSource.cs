@@ -1,0 +1,17 @@
+using Ccr.Core.Config;
+
+namespace Ccr.Core.Routing;
+
+/// <summary>Why a request went where it went; logged with every decision.</summary>
+internal enum RouteSource
+{
+    Explicit,
+    Preset,
+    Subagent,
+    LongContext,
+    Background,
+    WebSearch,
+    Think,
+    Default,
+    Tier0,
+}

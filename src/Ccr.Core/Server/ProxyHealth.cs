@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Ccr.Core.Server;
+
+/// <summary>What a running Ccr proxy says about itself on <c>/health</c>.</summary>
+public sealed class ProxyHealth
+{
+    /// <summary>"ccr" for a Ccr proxy.</summary>
+    [JsonPropertyName("service")]
+    public string? Service { get; init; }
+
+    /// <summary>Its version.</summary>
+    [JsonPropertyName("version")]
+    public string? Version { get; init; }
+
+    /// <summary>The process that serves it.</summary>
+    [JsonPropertyName("pid")]
+    public int ProcessId { get; init; }
+
+    /// <summary>The port.</summary>
+    [JsonPropertyName("port")]
+    public int Port { get; init; }
+
+    /// <summary>"session" or "detached".</summary>
+    [JsonPropertyName("mode")]
+    public string? Mode { get; init; }
+
+    /// <summary>When it started.</summary>
+    [JsonPropertyName("started_at")]
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Seconds since start.</summary>
+    [JsonPropertyName("uptime_seconds")]
+    public double UptimeSeconds { get; init; }
+
+    /// <summary>The config file it serves.</summary>
+    [JsonPropertyName("config_path")]
+    public string? ConfigPath { get; init; }
+
+    /// <summary>Requests answered.</summary>
+    [JsonPropertyName("requests_served")]
+    public long RequestsServed { get; init; }
+
+    /// <summary>Streams open.</summary>
+    [JsonPropertyName("active_streams")]
+    public long ActiveStreams { get; init; }
+
+    /// <summary>True when this is a Ccr proxy rather than some other program on the port.</summary>
+    public bool IsCcr => string.Equals(Service, CcrInfo.ServiceName, StringComparison.Ordinal);
+}

@@ -1,0 +1,146 @@
+using System.Text.Json;
+using Ccr.Core.Config;
+using Ccr.Core.Health;
+using Ccr.Core.Quota;
+using Ccr.Core.Routing;
+
+namespace Ccr.Core.Server;
+
+/// <summary>
+/// Joins what the config says about each tier (key missing, unknown provider) with what routing has
+/// seen (cooldown, open circuit, exhausted quota, counts, last error). The worst state wins, because
+/// that is the one that decides whether the tier is tried.
+/// </summary>
+internal static class TierStatusReport
+{
+    public static IReadOnlyList<TierStatus> Build(RouterEngine engine)
+    {
+        CcrConfig config = engine.Snapshot.Config;
+        var list = new List<TierStatus>(config.Router.Tiers.Count);
+        for (int i = 0; i < config.Router.Tiers.Count; i++)
+        {
+            RouteTarget target = config.Router.Tiers[i];
+            ProviderConfig? provider = config.FindProvider(target.Provider);
+            TierHealthSnapshot health = engine.Health.Snapshot(target.ToString());
+            QuotaSnapshot? quota = provider?.Quota is null ? null : engine.Quota.Snapshot(provider);
+            string state = config.GetRouteState(target) switch
+            {
+                RouteTargetState.UnknownProvider => "UnknownProvider",
+                RouteTargetState.UnknownModel => "UnknownModel",
+                RouteTargetState.KeyMissing => "KeyMissing",
+                _ => health.State switch
+                {
+                    TierState.CircuitOpen => "CircuitOpen",
+                    TierState.CoolingDown => "CoolingDown",
+                    _ => quota?.ExhaustedUntil is not null ? "QuotaExhausted" : "Ready",
+                },
+            };
+            DateTimeOffset? until = state switch
+            {
+                "CircuitOpen" or "CoolingDown" => health.Until,
+                "QuotaExhausted" => quota?.ExhaustedUntil,
+                _ => null,
+            };
+            list.Add(new TierStatus(i, target.Provider, target.Model, provider?.TierName, state, until,
+                health.Requests, health.Failures, health.LastError, health.LastErrorAt,
+                quota?.Windows ?? Array.Empty<QuotaWindowSnapshot>()));
+        }
+
+        return list;
+    }
+
+    public static void Write(Utf8JsonWriter writer, IReadOnlyList<TierStatus> tiers)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartArray("tiers");
+        foreach (TierStatus tier in tiers)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("index", tier.Index);
+            writer.WriteString("provider", tier.Provider);
+            writer.WriteString("model", tier.Model);
+            WriteOptional(writer, "tier_name", tier.TierName);
+            writer.WriteString("state", tier.State);
+            if (tier.Until is DateTimeOffset until)
+            {
+                writer.WriteString("until", until);
+            }
+
+            writer.WriteNumber("requests", tier.Requests);
+            writer.WriteNumber("failures", tier.Failures);
+            WriteOptional(writer, "last_error", tier.LastError);
+            if (tier.LastErrorAt is DateTimeOffset at)
+            {
+                writer.WriteString("last_error_at", at);
+            }
+
+            writer.WriteStartArray("quota");
+            foreach (QuotaWindowSnapshot window in tier.Quota)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("window", window.Name);
+                if (window.Limit is int limit)
+                {
+                    writer.WriteNumber("limit", limit);
+                }
+
+                writer.WriteNumber("used", window.Used);
+                if (window.Left is long left)
+                {
+                    writer.WriteNumber("left", left);
+                }
+
+                writer.WriteString("resets_at", window.ResetsAt);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    public static IReadOnlyList<TierStatus> Parse(ReadOnlySpan<byte> json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json.ToArray());
+        var list = new List<TierStatus>();
+        foreach (JsonElement tier in document.RootElement.GetProperty("tiers").EnumerateArray())
+        {
+            var windows = new List<QuotaWindowSnapshot>();
+            foreach (JsonElement window in tier.GetProperty("quota").EnumerateArray())
+            {
+                windows.Add(new QuotaWindowSnapshot(
+                    window.GetProperty("window").GetString() ?? "",
+                    window.TryGetProperty("limit", out JsonElement limit) ? limit.GetInt32() : null,
+                    window.GetProperty("used").GetInt64(),
+                    window.TryGetProperty("left", out JsonElement left) ? left.GetInt64() : null,
+                    window.GetProperty("resets_at").GetDateTimeOffset()));
+            }
+
+            list.Add(new TierStatus(
+                tier.GetProperty("index").GetInt32(),
+                tier.GetProperty("provider").GetString() ?? "",
+                tier.GetProperty("model").GetString() ?? "",
+                tier.TryGetProperty("tier_name", out JsonElement name) ? name.GetString() : null,
+                tier.GetProperty("state").GetString() ?? "Ready",
+                tier.TryGetProperty("until", out JsonElement until) ? until.GetDateTimeOffset() : null,
+                tier.GetProperty("requests").GetInt64(),
+                tier.GetProperty("failures").GetInt64(),
+                tier.TryGetProperty("last_error", out JsonElement error) ? error.GetString() : null,
+                tier.TryGetProperty("last_error_at", out JsonElement errorAt) ? errorAt.GetDateTimeOffset() : null,
+                windows));
+        }
+
+        return list;
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+}

@@ -31,6 +31,7 @@ internal sealed class UpstreamSseReader : IDisposable
     private int _dataStart;
     private int _dataLength;
     private bool _atStart = true;
+    private bool _skipLineFeed;
     private bool _ended;
 
     public UpstreamSseReader(Stream stream)
@@ -63,6 +64,22 @@ internal sealed class UpstreamSseReader : IDisposable
     {
         while (true)
         {
+            if (_skipLineFeed)
+            {
+                if (_scan == _end && !_ended)
+                {
+                    data = default;
+                    return false;
+                }
+
+                // The CR that ended the last line read was the last byte then; an LF right after it is the same line end.
+                _skipLineFeed = false;
+                if (_scan < _end && _buffer[_scan] == (byte)'\n')
+                {
+                    _start = ++_scan;
+                }
+            }
+
             int lineStart = _start;
             int relative = _buffer.AsSpan(_scan, _end - _scan).IndexOfAny((byte)'\n', (byte)'\r');
             if (relative < 0)
@@ -90,13 +107,11 @@ internal sealed class UpstreamSseReader : IDisposable
             {
                 if (next == _end && !_ended)
                 {
-                    // A CR at the end of what was read may be the first half of a CRLF.
-                    _scan = lineEnd;
-                    data = default;
-                    return false;
+                    // A CR at the end of what was read may be the first half of a CRLF: the line ends here either way, so
+                    // it is read now (an event it completes leaves at once) and an LF that arrives next is skipped.
+                    _skipLineFeed = true;
                 }
-
-                if (next < _end && _buffer[next] == (byte)'\n')
+                else if (next < _end && _buffer[next] == (byte)'\n')
                 {
                     next++;
                 }

@@ -18,6 +18,7 @@ public class MicroBenchmarks
     private byte[] _openAiChunk = [];
     private byte[] _countTokensBody = [];
     private RequestOverrides _overrides = null!;
+    private ProviderConfig _provider = null!;
     private ProviderProfile _profile = null!;
     private OpenAIToAnthropicStream _stream = null!;
 
@@ -29,8 +30,9 @@ public class MicroBenchmarks
         _openAiChunk = Encoding.UTF8.GetBytes("{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok \"},\"finish_reason\":null}]}");
         _countTokensBody = Encoding.UTF8.GetBytes(Payloads.CountTokens(200_000));
         _overrides = new RequestOverrides { Model = "m" };
-        _profile = ProviderProfile.For(new ProviderConfig { Name = "mock", ApiBaseUrl = "http://127.0.0.1:1/v1", Endpoint = new Uri("http://127.0.0.1:1/v1/chat/completions") });
-        _stream = new OpenAIToAnthropicStream("mock,m", 12);
+        _provider = new ProviderConfig { Name = "mock", ApiBaseUrl = "http://127.0.0.1:1/v1", Endpoint = new Uri("http://127.0.0.1:1/v1/chat/completions") };
+        _profile = ProviderProfile.For(_provider);
+        _stream = new OpenAIToAnthropicStream("mock,m", 12, _provider);
     }
 
     [Benchmark]
@@ -45,7 +47,7 @@ public class MicroBenchmarks
     public int ResponseTranslation()
     {
         _output.ResetWrittenCount();
-        OpenAIToAnthropicResponse.Write(_openAiResponse, "mock,m", _output);
+        OpenAIToAnthropicResponse.Write(_openAiResponse, "mock,m", _output, _provider);
         return _output.WrittenCount;
     }
 

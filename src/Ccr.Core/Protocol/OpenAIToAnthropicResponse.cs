@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Ccr.Core.Buffers;
+using Ccr.Core.Config;
 
 namespace Ccr.Core.Protocol;
 
@@ -10,16 +11,16 @@ internal static class OpenAIToAnthropicResponse
     /// <summary>The key a tool_use input carries when the model's argument JSON did not parse, so nothing is lost.</summary>
     public const string UnparsedArgumentsKey = "_ccr_unparsed_arguments";
 
-    /// <summary>Translates <paramref name="openAiBody"/>; <paramref name="reportedModel"/> is what the client sees as <c>model</c>.</summary>
+    /// <summary>
+    /// Translates <paramref name="openAiBody"/>; <paramref name="reportedModel"/> is what the client sees as <c>model</c>;
+    /// <paramref name="provider"/> names the provider in an error found inside the body, adds its hints and scrubs its key.
+    /// </summary>
     /// <exception cref="UpstreamProtocolException">The body is not a completion (an error object inside a 200, garbage).</exception>
-    public static ResponseSummary Write(ReadOnlySpan<byte> openAiBody, string reportedModel, IBufferWriter<byte> output) =>
-        Write(openAiBody, reportedModel, output, provider: null);
-
-    /// <inheritdoc cref="Write(ReadOnlySpan{byte}, string, IBufferWriter{byte})"/>
-    public static ResponseSummary Write(ReadOnlySpan<byte> openAiBody, string reportedModel, IBufferWriter<byte> output, Ccr.Core.Config.ProviderConfig? provider)
+    public static ResponseSummary Write(ReadOnlySpan<byte> openAiBody, string reportedModel, IBufferWriter<byte> output, ProviderConfig provider)
     {
         ArgumentNullException.ThrowIfNull(reportedModel);
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(provider);
 
         // Translate into a scratch buffer first so a failure half way never leaves a partial body in output.
         using var scratch = new PooledBufferWriter(Math.Max(256, openAiBody.Length));
@@ -37,7 +38,7 @@ internal static class OpenAIToAnthropicResponse
         return summary;
     }
 
-    private static ResponseSummary WriteCore(ReadOnlySpan<byte> openAiBody, string reportedModel, IBufferWriter<byte> output, Ccr.Core.Config.ProviderConfig? provider)
+    private static ResponseSummary WriteCore(ReadOnlySpan<byte> openAiBody, string reportedModel, IBufferWriter<byte> output, ProviderConfig provider)
     {
         // JsonDocument.ParseValue would copy the body into a new array; a pooled copy parsed in place does not allocate it.
         using PooledCopy copy = PooledCopy.Of(openAiBody);

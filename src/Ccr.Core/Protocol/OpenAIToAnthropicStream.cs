@@ -18,7 +18,7 @@ internal sealed class OpenAIToAnthropicStream
 {
     private readonly string _reportedModel;
     private readonly int _estimatedInputTokens;
-    private readonly ProviderConfig? _provider;
+    private readonly ProviderConfig _provider;
     private readonly List<ToolState> _tools = new();
     private readonly ArrayBufferWriter<byte> _chunkEvents = new(1024);
     private Utf8JsonWriter? _writer;
@@ -40,14 +40,13 @@ internal sealed class OpenAIToAnthropicStream
     private int _deltaCount;
     private string? _stopReasonWritten;
 
-    public OpenAIToAnthropicStream(string reportedModel, int estimatedInputTokens)
-        : this(reportedModel, estimatedInputTokens, provider: null)
-    {
-    }
-
-    public OpenAIToAnthropicStream(string reportedModel, int estimatedInputTokens, ProviderConfig? provider)
+    /// <param name="reportedModel">What the client sees as <c>model</c>.</param>
+    /// <param name="estimatedInputTokens">Reported when the upstream sends no usage.</param>
+    /// <param name="provider">Names the provider in errors found inside the stream, adds its hints and scrubs its key from them.</param>
+    public OpenAIToAnthropicStream(string reportedModel, int estimatedInputTokens, ProviderConfig provider)
     {
         ArgumentNullException.ThrowIfNull(reportedModel);
+        ArgumentNullException.ThrowIfNull(provider);
         _reportedModel = reportedModel;
         _estimatedInputTokens = Math.Max(0, estimatedInputTokens);
         _provider = provider;
@@ -62,13 +61,6 @@ internal sealed class OpenAIToAnthropicStream
         _usage.Present ? _usage.Input : _estimatedInputTokens,
         _usage.Present ? _usage.Output : _deltaCount,
         _usage.Cached);
-
-    /// <summary>Writes a <c>ping</c> event (keeps idle connections alive while an upstream thinks).</summary>
-    public static void WritePing(IBufferWriter<byte> output)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        output.Write("event: ping\ndata: {\"type\":\"ping\"}\n\n"u8);
-    }
 
     /// <summary>Translates one SSE <c>data:</c> payload (a chunk or <c>[DONE]</c>).</summary>
     /// <exception cref="UpstreamProtocolException">Only before any output: the first chunk is an error object or not JSON, so the router can fall back.</exception>

@@ -20,6 +20,7 @@ internal sealed class UpstreamSseReader : IDisposable
     private static readonly byte[] s_byteOrderMark = [0xEF, 0xBB, 0xBF];
 
     private readonly Stream _stream;
+    private readonly bool _keepRaw;
     private byte[] _buffer;
     private int _start;
     private int _end;
@@ -30,16 +31,30 @@ internal sealed class UpstreamSseReader : IDisposable
     private int _dataStart;
     private int _dataLength;
     private bool _atStart = true;
+    private bool _skipLineFeed;
     private bool _ended;
 
     public UpstreamSseReader(Stream stream)
+        : this(stream, keepRaw: false)
+    {
+    }
+
+    /// <summary>
+    /// A reader that, with <paramref name="keepRaw"/>, never drops a byte it has read, so a caller that only reads
+    /// ahead (to vet the first event of a stream it then forwards untouched) can hand every byte on from <see cref="Raw"/>.
+    /// </summary>
+    public UpstreamSseReader(Stream stream, bool keepRaw)
     {
         _stream = stream;
+        _keepRaw = keepRaw;
         _buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
     }
 
     /// <summary>True once the stream has ended and every buffered event has been taken.</summary>
     public bool Completed => _ended && _start >= _end && _dataLines == 0;
+
+    /// <summary>Every byte read so far, as it came; only for a reader made with keepRaw (empty otherwise). Valid until the next <see cref="FillAsync"/>.</summary>
+    public ReadOnlyMemory<byte> Raw => _keepRaw ? _buffer.AsMemory(0, _end) : ReadOnlyMemory<byte>.Empty;
 
     /// <summary>
     /// Takes the next complete event from what was already read, without I/O. The data stays valid until the
@@ -49,6 +64,22 @@ internal sealed class UpstreamSseReader : IDisposable
     {
         while (true)
         {
+            if (_skipLineFeed)
+            {
+                if (_scan == _end && !_ended)
+                {
+                    data = default;
+                    return false;
+                }
+
+                // The CR that ended the last line read was the last byte then; an LF right after it is the same line end.
+                _skipLineFeed = false;
+                if (_scan < _end && _buffer[_scan] == (byte)'\n')
+                {
+                    _start = ++_scan;
+                }
+            }
+
             int lineStart = _start;
             int relative = _buffer.AsSpan(_scan, _end - _scan).IndexOfAny((byte)'\n', (byte)'\r');
             if (relative < 0)
@@ -76,13 +107,11 @@ internal sealed class UpstreamSseReader : IDisposable
             {
                 if (next == _end && !_ended)
                 {
-                    // A CR at the end of what was read may be the first half of a CRLF.
-                    _scan = lineEnd;
-                    data = default;
-                    return false;
+                    // A CR at the end of what was read may be the first half of a CRLF: the line ends here either way, so
+                    // it is read now (an event it completes leaves at once) and an LF that arrives next is skipped.
+                    _skipLineFeed = true;
                 }
-
-                if (next < _end && _buffer[next] == (byte)'\n')
+                else if (next < _end && _buffer[next] == (byte)'\n')
                 {
                     next++;
                 }
@@ -230,7 +259,7 @@ internal sealed class UpstreamSseReader : IDisposable
     /// <summary>Moves the unread bytes (and a pending event's single data line) to the front, or grows the buffer.</summary>
     private void MakeRoom()
     {
-        int keepFrom = _dataLines == 1 ? Math.Min(_start, _dataStart) : _start;
+        int keepFrom = _keepRaw ? 0 : _dataLines == 1 ? Math.Min(_start, _dataStart) : _start;
         if (keepFrom > 0 && (_end == _buffer.Length || keepFrom >= _buffer.Length / 2))
         {
             int kept = _end - keepFrom;

@@ -67,12 +67,13 @@ internal sealed class MessageRouter
 
         foreach (PlannedTarget target in plan.Targets)
         {
-            string? skipReason = SkipReason(target, out DateTimeOffset? until);
-            if (skipReason is not null)
+            SkipReason skipReason = Check(target, out DateTimeOffset? until);
+            if (skipReason != SkipReason.None)
             {
-                NoteSkip(skipped, target, skipReason, until);
-                Log(request, "attempt", target, routeSource, 0, 0, "skipped:" + skipReason, started, null);
-                if (skipReason is "cooldown" or "quota" && until is DateTimeOffset limitedUntil)
+                string reason = ReasonText(skipReason);
+                NoteSkip(skipped, target, reason, until);
+                Log(request, "attempt", target, routeSource, 0, 0, "skipped:" + reason, started, null);
+                if (skipReason is SkipReason.Cooldown or SkipReason.Quota && until is DateTimeOffset limitedUntil)
                 {
                     retryAt = retryAt is null || limitedUntil < retryAt ? limitedUntil : retryAt;
                 }
@@ -81,7 +82,7 @@ internal sealed class MessageRouter
                     onlyLimited = false;
                 }
 
-                if (skipReason == "quota")
+                if (skipReason == SkipReason.Quota)
                 {
                     _engine.Metrics.RecordQuotaSkip(target.Target.Provider, target.TierName);
                 }
@@ -189,40 +190,52 @@ internal sealed class MessageRouter
         return new RouteResult { Status = final.Status, Attempts = attempts, Error = final, LatencyMs = ElapsedMs(started) };
     }
 
-    private string? SkipReason(PlannedTarget target, out DateTimeOffset? until)
+    /// <summary>Says whether <paramref name="target"/> can be tried now, and if it is limited, until when.</summary>
+    internal SkipReason Check(PlannedTarget target, out DateTimeOffset? until)
     {
         until = null;
         if (target.Provider is null)
         {
-            return "unknown_provider";
+            return SkipReason.UnknownProvider;
         }
 
         if (target.Provider.Config.KeyState == KeyState.KeyMissing)
         {
-            return "key_missing";
+            return SkipReason.KeyMissing;
         }
 
         TierAvailability availability = _engine.Health.Check(target.Key);
         if (availability.State == TierState.CoolingDown)
         {
             until = availability.Until;
-            return "cooldown";
+            return SkipReason.Cooldown;
         }
 
         if (availability.State == TierState.CircuitOpen)
         {
             until = availability.Until;
-            return "circuit_open";
+            return SkipReason.CircuitOpen;
         }
 
         if (target.Provider.Config.Quota is not null && _engine.Quota.IsExhausted(target.Provider.Config, out DateTimeOffset quotaUntil))
         {
             until = quotaUntil;
-            return "quota";
+            return SkipReason.Quota;
         }
 
-        return null;
+        return SkipReason.None;
     }
+
+    /// <summary>The reason as the decision log and the final error name it (operators grep for these).</summary>
+    internal static string ReasonText(SkipReason reason) => reason switch
+    {
+        SkipReason.UnknownProvider => "unknown_provider",
+        SkipReason.KeyMissing => "key_missing",
+        SkipReason.Cooldown => "cooldown",
+        SkipReason.CircuitOpen => "circuit_open",
+        SkipReason.Quota => "quota",
+        _ => "none",
+    };
 
     /// <summary>Decides whether a failed attempt is retried on this tier or the request moves to the next tier.</summary>
     private bool ShouldLeaveTier(ProviderRuntime provider, PlannedTarget target, UpstreamFailure failure, int attempt, RetryPolicy policy)

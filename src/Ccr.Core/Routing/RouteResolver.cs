@@ -7,7 +7,7 @@ using Ccr.Core.Tokens;
 namespace Ccr.Core.Routing;
 
 /// <summary>
-/// Turns one request into its ordered attempts (DESIGN.md, Routing): explicit provider,model;
+/// Turns one request into its ordered attempts (docs/ARCHITECTURE.md, Routing): explicit provider,model;
 /// a preset; a subagent tag; the scenarios; the default; then the tiers as the fallback chain.
 /// Pure: reads the config snapshot and the request facts, touches no state.
 /// </summary>

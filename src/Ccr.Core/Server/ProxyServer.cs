@@ -252,7 +252,9 @@ internal sealed class ProxyServer : IAsyncDisposable
             return await WriteBytesAsync(context.Response, e.Error.Status, error.WrittenMemory).ConfigureAwait(false);
         }
 
-        RouteResult result = await RouteAsync(context, requestId, presetName, anthropic.WrittenMemory, facts, sink, aborted, responses ? null : body.WrittenMemory).ConfigureAwait(false);
+        RouteResult result = responses
+            ? await RouteAsync(context, requestId, presetName, anthropic.WrittenMemory, facts, sink, aborted, ClientProtocol.OpenAIResponses).ConfigureAwait(false)
+            : await RouteAsync(context, requestId, presetName, anthropic.WrittenMemory, facts, sink, aborted, ClientProtocol.OpenAIChat, body.WrittenMemory, inner).ConfigureAwait(false);
         try
         {
             await sink.CompleteAsync(aborted).ConfigureAwait(false);
@@ -265,7 +267,17 @@ internal sealed class ProxyServer : IAsyncDisposable
         return result.Status;
     }
 
-    private Task<RouteResult> RouteAsync(HttpContext context, string requestId, string? presetName, ReadOnlyMemory<byte> body, RequestFacts facts, IResponseSink sink, CancellationToken aborted, ReadOnlyMemory<byte>? clientChatBody = null)
+    private Task<RouteResult> RouteAsync(
+        HttpContext context,
+        string requestId,
+        string? presetName,
+        ReadOnlyMemory<byte> body,
+        RequestFacts facts,
+        IResponseSink sink,
+        CancellationToken aborted,
+        ClientProtocol clientProtocol = ClientProtocol.Anthropic,
+        ReadOnlyMemory<byte>? clientChatBody = null,
+        IResponseSink? clientSink = null)
     {
         var forward = new List<KeyValuePair<string, string>>(2);
         foreach (string name in s_forwardedHeaders)
@@ -284,7 +296,9 @@ internal sealed class ProxyServer : IAsyncDisposable
             PresetName = presetName,
             RequestId = requestId,
             ForwardHeaders = forward,
+            ClientProtocol = clientProtocol,
             ClientChatBody = clientChatBody,
+            ClientSink = clientSink,
         };
         return _engine.Router.RouteAsync(inbound, sink, aborted);
     }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Ccr.Core.Protocol;
 using Ccr.Core.Providers;
 using FsCheck.Xunit;
+using Ccr.Core.Tests.Routing;
 
 namespace Ccr.Core.Tests.Protocol;
 
@@ -77,7 +78,7 @@ public class ProtocolPropertyTests
     public bool RandomChunkSequences_NeverThrowAfterOutput_AndStayWellFormed(int seed)
     {
         var rng = new Random(seed);
-        var translator = new OpenAIToAnthropicStream("p,m", rng.Next(0, 1000));
+        var translator = new OpenAIToAnthropicStream("p,m", rng.Next(0, 1000), TestProviders.Generic);
         var output = new ArrayBufferWriter<byte>();
         int count = rng.Next(0, 25);
         bool failedEarly = false;
@@ -144,7 +145,7 @@ public class ProtocolPropertyTests
 
         try
         {
-            OpenAIToAnthropicResponse.Write(body, "p,m", new ArrayBufferWriter<byte>());
+            OpenAIToAnthropicResponse.Write(body, "p,m", new ArrayBufferWriter<byte>(), TestProviders.Generic);
         }
         catch (UpstreamProtocolException)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json.Nodes;
 using Ccr.Core.Protocol;
+using Ccr.Core.Tests.Routing;
 
 namespace Ccr.Core.Tests.Protocol;
 
@@ -14,7 +15,7 @@ public class ResponseTranslationTests
     {
         JsonObject fixture = ProtocolFixtures.Load("Response", name);
         var output = new ArrayBufferWriter<byte>();
-        ResponseSummary summary = OpenAIToAnthropicResponse.Write(ProtocolFixtures.Bytes(fixture["openai"]!), (string)fixture["reported_model"]!, output);
+        ResponseSummary summary = OpenAIToAnthropicResponse.Write(ProtocolFixtures.Bytes(fixture["openai"]!), (string)fixture["reported_model"]!, output, TestProviders.Generic);
         MessageResponse typed = AnthropicSchema.ParseResponse(output.WrittenSpan);
         Assert.Equal(typed.StopReason, summary.StopReason);
 
@@ -45,7 +46,7 @@ public class ResponseTranslationTests
     internal void ErrorOrGarbageInside200_ThrowsUpstreamProtocolException(string body, FailureKind kind)
     {
         var output = new ArrayBufferWriter<byte>();
-        var e = Assert.Throws<UpstreamProtocolException>(() => OpenAIToAnthropicResponse.Write(System.Text.Encoding.UTF8.GetBytes(body), "p,m", output));
+        var e = Assert.Throws<UpstreamProtocolException>(() => OpenAIToAnthropicResponse.Write(System.Text.Encoding.UTF8.GetBytes(body), "p,m", output, TestProviders.Generic));
         Assert.Equal(kind, e.Failure.Kind);
         Assert.Equal(0, output.WrittenCount);
     }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ccr.Core.Protocol;
+using Ccr.Core.Tests.Routing;
 
 namespace Ccr.Core.Tests.Protocol;
 
@@ -41,7 +42,7 @@ internal static class StreamHarness
 
     public static async Task<byte[]> TranslateAsync(Stream upstream, string model, int estimate, bool complete = true)
     {
-        var translator = new OpenAIToAnthropicStream(model, estimate);
+        var translator = new OpenAIToAnthropicStream(model, estimate, TestProviders.Generic);
         var output = new ArrayBufferWriter<byte>();
         await translator.TranslateAllAsync(upstream, output, CancellationToken.None);
 

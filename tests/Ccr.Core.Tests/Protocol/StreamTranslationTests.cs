@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Ccr.Core.Protocol;
+using Ccr.Core.Tests.Routing;
 
 namespace Ccr.Core.Tests.Protocol;
 
@@ -51,7 +52,7 @@ public class StreamTranslationTests
     public void ErrorAsFirstChunk_ThrowsBeforeWritingAnything()
     {
         // Z.ai reports an exhausted plan inside a 200 stream.
-        var translator = new OpenAIToAnthropicStream("zai,glm-5", 10);
+        var translator = new OpenAIToAnthropicStream("zai,glm-5", 10, TestProviders.Generic);
         var output = new ArrayBufferWriter<byte>();
         var e = Assert.Throws<UpstreamProtocolException>(() =>
             translator.Translate("{\"error\":{\"code\":\"1113\",\"message\":\"Insufficient balance or no resource package. Please recharge.\"}}"u8, output));
@@ -63,7 +64,7 @@ public class StreamTranslationTests
     [Fact]
     public void GarbageAsFirstChunk_ThrowsInvalidResponseBeforeWritingAnything()
     {
-        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var translator = new OpenAIToAnthropicStream("p,m", 10, TestProviders.Generic);
         var output = new ArrayBufferWriter<byte>();
         var e = Assert.Throws<UpstreamProtocolException>(() => translator.Translate("<html>502 Bad Gateway</html>"u8, output));
         Assert.Equal(FailureKind.InvalidResponse, e.Failure.Kind);
@@ -73,7 +74,7 @@ public class StreamTranslationTests
     [Fact]
     public void Fail_AfterOutput_WritesErrorEventAndIgnoresTheRest()
     {
-        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var translator = new OpenAIToAnthropicStream("p,m", 10, TestProviders.Generic);
         var output = new ArrayBufferWriter<byte>();
         translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}"u8, output);
         translator.Fail(new AnthropicError(529, "overloaded_error", "upstream went away"), output);
@@ -87,7 +88,7 @@ public class StreamTranslationTests
     [Fact]
     public void Complete_IsIdempotent_AndSummarisesUsage()
     {
-        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var translator = new OpenAIToAnthropicStream("p,m", 10, TestProviders.Generic);
         var output = new ArrayBufferWriter<byte>();
         translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":\"stop\"}]}"u8, output);
         translator.Translate("{\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}"u8, output);
@@ -102,7 +103,7 @@ public class StreamTranslationTests
     [Fact]
     public void LoneSurrogateEscape_AfterOutput_NeverThrowsAndStaysWellFormed()
     {
-        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var translator = new OpenAIToAnthropicStream("p,m", 10, TestProviders.Generic);
         var output = new ArrayBufferWriter<byte>();
         translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}"u8, output);
         translator.Translate("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"bad \\ud800\"}}]}"u8, output);
@@ -113,18 +114,9 @@ public class StreamTranslationTests
     }
 
     [Fact]
-    public void WritePing_WritesAPingEvent()
-    {
-        var output = new ArrayBufferWriter<byte>();
-        OpenAIToAnthropicStream.WritePing(output);
-        List<(string Event, JsonNode Data)> events = StreamHarness.ParseEvents(output.WrittenSpan.ToArray());
-        Assert.Equal("ping", Assert.Single(events).Event);
-    }
-
-    [Fact]
     public void EmptyUpstream_CompleteStillGivesAValidEmptyMessage()
     {
-        var translator = new OpenAIToAnthropicStream("p,m", 10);
+        var translator = new OpenAIToAnthropicStream("p,m", 10, TestProviders.Generic);
         var output = new ArrayBufferWriter<byte>();
         translator.Complete(output);
         StreamHarness.AssertWellFormed(StreamHarness.ParseEvents(output.WrittenSpan.ToArray()));
@@ -136,7 +128,7 @@ public class InlineThinkStreamTests
 {
     private static string Translate(params string[] contents)
     {
-        var translator = new OpenAIToAnthropicStream("p,m", 5);
+        var translator = new OpenAIToAnthropicStream("p,m", 5, TestProviders.Generic);
         var output = new System.Buffers.ArrayBufferWriter<byte>();
         foreach (string content in contents)
         {

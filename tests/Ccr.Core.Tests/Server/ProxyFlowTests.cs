@@ -537,4 +537,83 @@ public class ProxyFlowTests
     }
 
     internal static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+
+    private const string AnthropicTwoTierConfig = """
+        {
+          "Providers": [
+            { "name": "first", "api_base_url": "{ANTHROPIC}", "api_key": "sk-first-000000", "models": ["first-model"], "tier_name": "ccr-first" },
+            { "name": "second", "api_base_url": "{ANTHROPIC}", "api_key": "sk-second-000000", "models": ["second-model"], "tier_name": "ccr-second" }
+          ],
+          "Router": { "default": "first,first-model", "tiers": ["first,first-model", "second,second-model"] },
+          "API_TIMEOUT_MS": 5000
+        }
+        """;
+
+    // A Coding Plan endpoint, reached through PROXY_URL (the fake on loopback) because the real host is not reachable
+    // from a test: the provider keeps its real api_base_url host, which is what its hint and profile are decided by.
+    private const string CodingPlanConfig = """
+        {
+          "Providers": [
+            { "name": "qwen", "api_base_url": "http://coding-intl.dashscope.aliyuncs.com/v1", "api_key": "sk-sp-test-key-qwen-1234", "models": ["qwen3-coder-plus"] }
+          ],
+          "Router": { "default": "qwen,qwen3-coder-plus" },
+          "PROXY_URL": "{OPENAI}"
+        }
+        """;
+
+    private const string CodingPlanKeyError = """{"error":{"code":"InvalidApiKey","message":"Invalid API-key provided: sk-sp-test-key-qwen-1234"}}""";
+
+    [Theory]
+    [InlineData("bare CR line ends", "event: error\rdata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"busy\"}}\r\r")]
+    [InlineData("data split over two lines", "event: error\ndata: {\"type\":\"error\",\ndata: \"error\":{\"type\":\"overloaded_error\",\"message\":\"busy\"}}\n\n")]
+    public async Task PassthroughStream_FirstEventIsAnError_FallsToTheNextTier(string shape, string firstEvent)
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(AnthropicTwoTierConfig, u =>
+        {
+            u.Script("first-model", FakeReply.Raw(200, "text/event-stream", firstEvent + "event: ping\ndata: {\"type\":\"ping\"}\n\n"));
+            u.Script("second-model", FakeReply.Text("from second"));
+        });
+
+        using HttpResponseMessage response = await f.PostAsync("/v1/messages", """{"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
+        string text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("second,second-model", response.Headers.GetValues("x-ccr-route").Single());
+        Assert.DoesNotContain("busy", text, StringComparison.Ordinal);
+        Assert.Contains("from", text, StringComparison.Ordinal);
+        Assert.True(f.Upstream.CountFor("first-model") >= 1, shape);
+    }
+
+    [Fact]
+    public async Task CodingPlanProvider_KeyErrorInsideA200Body_CarriesTheProviderHintAndNoKey()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(CodingPlanConfig, u => u.ScriptDefault(FakeReply.Raw(200, "application/json", CodingPlanKeyError)));
+
+        (HttpResponseMessage response, JsonNode body) = await f.PostJsonAsync("/v1/messages", """{"model":"qwen,qwen3-coder-plus","max_tokens":5,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        AssertCodingPlanKeyError(response, body);
+        Assert.Equal("http://coding-intl.dashscope.aliyuncs.com/v1/chat/completions", Assert.Single(f.Upstream.Requests).Path);
+    }
+
+    [Fact]
+    public async Task CodingPlanProvider_KeyErrorAsTheFirstStreamEvent_CarriesTheProviderHintAndNoKey()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(CodingPlanConfig, u => u.ScriptDefault(FakeReply.Raw(200, "text/event-stream", "data: " + CodingPlanKeyError + "\n\n")));
+
+        (HttpResponseMessage response, JsonNode body) = await f.PostJsonAsync("/v1/messages", """{"model":"qwen,qwen3-coder-plus","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        AssertCodingPlanKeyError(response, body);
+    }
+
+    private static void AssertCodingPlanKeyError(HttpResponseMessage response, JsonNode body)
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("authentication_error", (string?)body["error"]!["type"]);
+        string message = (string?)body["error"]!["message"] ?? "";
+
+        // Named after the provider, not "upstream"; its own hint; its key removed by the provider's own scrub.
+        Assert.True(message.StartsWith("qwen (error inside a 200 answer, InvalidApiKey): Invalid API-key provided: [redacted] Coding Plan", StringComparison.Ordinal), message);
+        Assert.Contains("Coding Plan keys start with sk-sp- and work only on coding-intl.dashscope.aliyuncs.com", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-sp-test-key-qwen-1234", message, StringComparison.Ordinal);
+    }
 }

@@ -28,12 +28,6 @@ internal abstract class TranslatingSink : IResponseSink
 
     public bool HasStarted => _inner.HasStarted;
 
-    /// <summary>
-    /// The endpoint's own sink, for the passthrough fast path: when the upstream already speaks the
-    /// client's protocol its bytes go straight through, and nothing here translates them.
-    /// </summary>
-    public IResponseSink Inner => _inner;
-
     public void SetHeader(string name, string value) => _inner.SetHeader(name, value);
 
     public void StartStream(int status, string contentType)

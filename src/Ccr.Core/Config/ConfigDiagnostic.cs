@@ -17,6 +17,9 @@ public sealed record ConfigDiagnostic(
     int Column,
     string JsonPath)
 {
+    /// <summary>The provider the finding is about (its <c>name</c>), or null when it is about no provider in particular.</summary>
+    public string? Provider { get; init; }
+
     /// <summary><c>file:line:column: JsonPath: message</c>, the form editors jump to.</summary>
     public override string ToString()
     {

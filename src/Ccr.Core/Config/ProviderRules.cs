@@ -1,3 +1,5 @@
+using Ccr.Core.Providers;
+
 namespace Ccr.Core.Config;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Ccr.Core.Config;
 /// URL path decides: a path that ends in <c>/anthropic</c> or <c>/messages</c>, or contains
 /// <c>/anthropic/</c>, is Anthropic Messages; anything else is OpenAI Chat Completions. The
 /// <c>transformer.use</c> list does not choose the protocol, so the seed's
-/// <c>"transformer": {"use": ["anthropic"]}</c> on <c>https://coding-intl.dashscope.aliyuncs.com/v1</c> stays OpenAI.</para>
+/// <c>"transformer": {"use": ["anthropic"]}</c> on a <c>.../v1</c> URL stays OpenAI.</para>
 /// <para><b>Endpoint.</b> OpenAI: the URL as written when it ends in <c>/chat/completions</c>, else the base
 /// plus <c>/chat/completions</c>. Anthropic: the URL as written when it ends in <c>/messages</c>; else a base
 /// ending in <c>/v1</c> plus <c>/messages</c>; else the base plus <c>/v1/messages</c>
@@ -16,20 +18,13 @@ namespace Ccr.Core.Config;
 /// </remarks>
 internal static class ProviderRules
 {
-    /// <summary>Coding Plan hosts: the plan key (<c>sk-sp-</c>) only, interactive tools only.</summary>
-    public static readonly string[] s_codingPlanHosts = { "coding-intl.dashscope.aliyuncs.com", "coding.dashscope.aliyuncs.com" };
-
-    /// <summary>Standard Model Studio hosts, which refuse the plan key.</summary>
-    public static readonly string[] s_standardDashScopeHosts = { "dashscope.aliyuncs.com", "dashscope-intl.aliyuncs.com" };
-
-    /// <summary>Transformer names Ccr knows (claude-code-router's and CCR-Rust's); others get a warning.</summary>
-    public static readonly HashSet<string> s_knownTransformers = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>Transformer names Ccr knows (claude-code-router's and CCR-Rust's, and every provider family's); others get a warning.</summary>
+    public static readonly HashSet<string> s_knownTransformers = ProviderFamilies.WithTransformerNames(new(StringComparer.OrdinalIgnoreCase)
     {
-        "anthropic", "openai", "deepseek", "gemini", "vertex-gemini", "vertex-claude", "openrouter", "groq",
+        "anthropic", "openai", "gemini", "vertex-gemini", "vertex-claude", "groq",
         "maxtoken", "maxcompletiontokens", "tooluse", "reasoning", "sampling", "enhancetool", "cleancache",
-        "customparams", "streamoptions", "glm", "zai", "minimax", "qwen", "dashscope", "kimi", "moonshot",
-        "cerebras", "forcereasoning", "extrathinktag",
-    };
+        "customparams", "streamoptions", "kimi", "moonshot", "cerebras", "forcereasoning", "extrathinktag",
+    });
 
     public static (WireProtocol Protocol, string Reason) ChooseProtocol(string? explicitProtocol, Uri url)
     {
@@ -86,19 +81,9 @@ internal static class ProviderRules
         return new Uri(endpoint + query, UriKind.Absolute);
     }
 
-    public static bool IsCodingPlanHost(Uri url) => HostIn(url, s_codingPlanHosts);
-
-    public static bool IsStandardDashScopeHost(Uri url) => HostIn(url, s_standardDashScopeHosts);
-
-    /// <summary>Z.ai and BigModel send x-ratelimit-* headers that are informational, not binding.</summary>
-    public static bool HasInformationalRateLimitHeaders(Uri url)
-    {
-        string host = url.Host;
-        return host.Equals("z.ai", StringComparison.OrdinalIgnoreCase)
-            || host.EndsWith(".z.ai", StringComparison.OrdinalIgnoreCase)
-            || host.Equals("bigmodel.cn", StringComparison.OrdinalIgnoreCase)
-            || host.EndsWith(".bigmodel.cn", StringComparison.OrdinalIgnoreCase);
-    }
+    /// <summary>Whether <paramref name="url"/> is a subscription-plan endpoint for interactive tools (the Coding Plan's).</summary>
+    /// <remarks>Test-CcrProvider's online check still asks this; new code asks <see cref="ProviderFamilies.ForHost"/>.</remarks>
+    public static bool IsCodingPlanHost(Uri url) => ProviderFamilies.ForHost(url).IsInteractiveOnly(url);
 
     /// <summary>
     /// A form of the key safe to show: the prefix up to the last '-' within the first six characters,
@@ -119,18 +104,5 @@ internal static class ProviderRules
         int dash = key.AsSpan(0, 6).LastIndexOf('-');
         string prefix = dash >= 0 ? key[..(dash + 1)] : "";
         return prefix + "…" + key[^4..];
-    }
-
-    private static bool HostIn(Uri url, string[] hosts)
-    {
-        foreach (string host in hosts)
-        {
-            if (string.Equals(url.Host, host, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

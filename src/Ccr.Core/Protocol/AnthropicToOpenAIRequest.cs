@@ -92,7 +92,7 @@ internal static class AnthropicToOpenAIRequest
             writer.WriteNumber("max_tokens"u8, cap is int c && requested > c ? c : requested);
         }
 
-        bool reasonerModel = profile.Reasoning == ReasoningStyle.DeepSeek && model.Contains("reasoner", StringComparison.OrdinalIgnoreCase);
+        bool reasonerModel = profile.DropsSamplingParametersFor(model);
         double? temperature = TryGetDouble(root, "temperature") ?? overrides.Temperature;
         if (temperature is double t && !reasonerModel)
         {
@@ -143,7 +143,7 @@ internal static class AnthropicToOpenAIRequest
 
     private static void WriteReasoning(JsonElement root, ProviderProfile profile, Utf8JsonWriter writer)
     {
-        if (profile.Reasoning == ReasoningStyle.MiniMax)
+        if (profile.Reasoning == ReasoningStyle.ReasoningSplit)
         {
             writer.WriteBoolean("reasoning_split"u8, true);
         }
@@ -159,7 +159,7 @@ internal static class AnthropicToOpenAIRequest
         int? budget = TryGetInt(thinking, "budget_tokens");
         switch (profile.Reasoning)
         {
-            case ReasoningStyle.DashScope when enabled:
+            case ReasoningStyle.EnableThinkingFlag when enabled:
                 writer.WriteBoolean("enable_thinking"u8, true);
                 if (budget is int b)
                 {
@@ -167,10 +167,10 @@ internal static class AnthropicToOpenAIRequest
                 }
 
                 break;
-            case ReasoningStyle.DashScope when disabled:
+            case ReasoningStyle.EnableThinkingFlag when disabled:
                 writer.WriteBoolean("enable_thinking"u8, false);
                 break;
-            case ReasoningStyle.OpenRouter when enabled:
+            case ReasoningStyle.ReasoningMaxTokens when enabled:
                 writer.WriteStartObject("reasoning"u8);
                 if (budget is int orBudget)
                 {
@@ -183,7 +183,7 @@ internal static class AnthropicToOpenAIRequest
 
                 writer.WriteEndObject();
                 break;
-            case ReasoningStyle.Zai when enabled || disabled:
+            case ReasoningStyle.ThinkingType when enabled || disabled:
                 writer.WriteStartObject("thinking"u8);
                 writer.WriteString("type"u8, enabled ? "enabled" : "disabled");
                 writer.WriteEndObject();

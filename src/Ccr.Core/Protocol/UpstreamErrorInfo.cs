@@ -1,10 +1,6 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using Ccr.Core.Config;
+using Ccr.Core.Providers;
 
 namespace Ccr.Core.Protocol;
 
@@ -13,15 +9,15 @@ internal sealed class UpstreamErrorInfo
 {
     public bool IsError { get; private init; }
 
-    public string? Code { get; private set; }
+    public string? Code { get; private init; }
 
-    public string? Type { get; private set; }
+    public string? Type { get; private init; }
 
-    public string? Message { get; private set; }
+    public string? Message { get; private init; }
 
     public string RawSnippet { get; private init; } = "";
 
-    /// <summary>Reads OpenAI <c>{"error":{...}}</c>, Anthropic <c>{"type":"error",...}</c>, DashScope native <c>{"code","message"}</c> and MiniMax <c>base_resp</c>.</summary>
+    /// <summary>Reads OpenAI <c>{"error":{...}}</c>, Anthropic <c>{"type":"error",...}</c>, and every provider family's own error shape.</summary>
     public static UpstreamErrorInfo Parse(ReadOnlySpan<byte> body)
     {
         JsonDocument document;
@@ -59,7 +55,7 @@ internal sealed class UpstreamErrorInfo
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("error"u8) || reader.ValueTextEquals("base_resp"u8) || reader.ValueTextEquals("code"u8))
+                if (NamesErrorMember(ref reader))
                 {
                     return true;
                 }
@@ -81,64 +77,27 @@ internal sealed class UpstreamErrorInfo
     /// <summary>The error described by <paramref name="root"/>, or null when it describes none.</summary>
     public static UpstreamErrorInfo? Read(JsonElement root, ReadOnlySpan<byte> body)
     {
-        if (root.ValueKind != JsonValueKind.Object)
+        if (root.ValueKind != JsonValueKind.Object || ProviderFamilies.ReadError(root) is not ProviderErrorFields fields)
         {
             return null;
         }
 
-        if (root.TryGetProperty("error", out JsonElement error) && error.ValueKind is JsonValueKind.Object or JsonValueKind.String)
+        return new UpstreamErrorInfo { IsError = true, RawSnippet = Snippet(body), Code = fields.Code, Type = fields.Type, Message = fields.Message };
+    }
+
+    private static bool NamesErrorMember(ref Utf8JsonReader reader)
+    {
+        IReadOnlyList<byte[]> names = ProviderFamilies.ErrorMemberNames;
+        for (int i = 0; i < names.Count; i++)
         {
-            var info = new UpstreamErrorInfo { IsError = true, RawSnippet = Snippet(body) };
-            if (error.ValueKind == JsonValueKind.String)
+            if (reader.ValueTextEquals(names[i]))
             {
-                info.Message = error.GetString();
+                return true;
             }
-            else
-            {
-                info.Code = AsText(error, "code");
-                info.Type = AsText(error, "type");
-                info.Message = AsText(error, "message");
-            }
-
-            info.Code ??= AsText(root, "code");
-            return info;
         }
 
-        if (root.TryGetProperty("base_resp", out JsonElement baseResp) && baseResp.ValueKind == JsonValueKind.Object &&
-            baseResp.TryGetProperty("status_code", out JsonElement statusCode) && statusCode.ValueKind == JsonValueKind.Number && statusCode.TryGetInt32(out int statusValue) && statusValue != 0)
-        {
-            return new UpstreamErrorInfo
-            {
-                IsError = true,
-                RawSnippet = Snippet(body),
-                Code = statusValue.ToString(CultureInfo.InvariantCulture),
-                Message = AsText(baseResp, "status_msg"),
-            };
-        }
-
-        bool hasChoices = root.TryGetProperty("choices", out JsonElement choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0;
-        if (!hasChoices && AsText(root, "code") is string code && code != "0" && code != "200" && AsText(root, "message") is string message)
-        {
-            return new UpstreamErrorInfo { IsError = true, RawSnippet = Snippet(body), Code = code, Message = message };
-        }
-
-        return null;
+        return false;
     }
 
     private static string Snippet(ReadOnlySpan<byte> body) => Encoding.UTF8.GetString(body[..Math.Min(body.Length, 300)]).Trim();
-
-    private static string? AsText(JsonElement element, string name)
-    {
-        if (!element.TryGetProperty(name, out JsonElement value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number => value.GetRawText(),
-            _ => null,
-        };
-    }
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Ccr.Core.Config;
+using Ccr.Core.Providers;
 
 namespace Ccr.Core.Protocol;
 
@@ -12,9 +13,6 @@ namespace Ccr.Core.Protocol;
 internal static partial class UpstreamErrorMapper
 {
     private const int MaxMessageLength = 600;
-
-    private const string CodingPlanHint =
-        " Coding Plan keys start with sk-sp- and work only on coding-intl.dashscope.aliyuncs.com; a standard sk- key belongs on dashscope-intl.aliyuncs.com.";
 
     /// <summary>Classifies a non-success HTTP answer.</summary>
     public static UpstreamFailure FromHttp(int status, ReadOnlySpan<byte> body, IReadOnlyDictionary<string, string>? headers, ProviderConfig? provider)
@@ -95,40 +93,37 @@ internal static partial class UpstreamErrorMapper
     internal static UpstreamFailure Classify(int status, UpstreamErrorInfo info, TimeSpan? retryAfter, ProviderConfig? provider)
     {
         string name = provider?.Name ?? "upstream";
-        string code = (info.Code ?? "") + " " + (info.Type ?? "");
         string message = info.Message ?? "";
-        string haystack = (code + " " + message).ToLowerInvariant();
+        var text = new UpstreamErrorText(status, info.Code, info.Type, info.Message);
         string statusText = status > 0 ? "HTTP " + status.ToString(CultureInfo.InvariantCulture) : "error inside a 200 answer";
         string shown = name + " (" + statusText + (string.IsNullOrWhiteSpace(info.Code) ? "" : ", " + info.Code) + "): " +
             (message.Length > 0 ? Truncate(message) : info.RawSnippet.Length > 0 ? Truncate(info.RawSnippet) : "no error message");
         shown = Scrub(shown, provider);
 
-        if (status is 401 or 403 || ContainsAny(haystack, "invalid_api_key", "invalidapikey", "authentication", "unauthorized", "invalid api key", "incorrect api key") ||
-            info.Code is "1000" or "1001" or "1002" or "1004" or "2049")
+        if (status is 401 or 403 || ProviderFamilies.IsAuthFailure(text))
         {
-            bool dashScope = provider is not null && provider.Endpoint.Host.Contains("dashscope", StringComparison.OrdinalIgnoreCase);
-            string hint = dashScope ? CodingPlanHint : " Check the provider's api_key (and that it belongs to this api_base_url).";
+            string hint = provider is null ? ProviderFamilies.Generic.AuthHint : ProviderFamilies.ForHost(provider.Endpoint).AuthHint;
             return new UpstreamFailure(new AnthropicError(401, "authentication_error", shown + hint), FailureKind.Auth, Retryable: false, ClientFault: false, null);
         }
 
-        if (status == 402 || ContainsAny(haystack, "quota", "insufficient_quota", "arrearage", "insufficient balance", "insufficient_balance", "exceeded your current", "billing", "余额", "额度") ||
-            info.Code is "1113" or "1304" or "1308" or "1310" or "1008")
+        UpstreamLimitKind limit = ProviderFamilies.ReadLimitMessage(text);
+        if (status == 402 || limit == UpstreamLimitKind.QuotaExceeded)
         {
             return new UpstreamFailure(new AnthropicError(429, "rate_limit_error", shown), FailureKind.QuotaExceeded, Retryable: true, ClientFault: false, retryAfter);
         }
 
-        if (status is 529 || ContainsAny(haystack, "overloaded"))
+        if (status is 529 || text.Text.Contains("overloaded", StringComparison.Ordinal))
         {
             return new UpstreamFailure(new AnthropicError(529, "overloaded_error", shown), FailureKind.Server, Retryable: true, ClientFault: false, retryAfter);
         }
 
-        if (status == 429 || ContainsAny(haystack, "rate limit", "rate_limit", "ratelimit", "too many requests", "throttl") || info.Code is "1302" or "1303" or "1305" or "1002")
+        if (status == 429 || limit == UpstreamLimitKind.RateLimited)
         {
             return new UpstreamFailure(new AnthropicError(429, "rate_limit_error", shown), FailureKind.RateLimited, Retryable: true, ClientFault: false, retryAfter);
         }
 
         bool clientStatus = status is 400 or 404 or 413 or 422;
-        if ((clientStatus || status == 0) && (ContainsAny(haystack, "context length", "context_length", "maximum context", "too long", "context window", "prompt is too long", "exceeds the model") || info.Code is "1261"))
+        if ((clientStatus || status == 0) && ProviderFamilies.IsContextTooLong(text))
         {
             return new UpstreamFailure(new AnthropicError(400, "invalid_request_error", shown + " Shorten the conversation (/compact) or route long requests to a longContext model."),
                 FailureKind.ContextTooLong, Retryable: false, ClientFault: true, null);
@@ -210,19 +205,6 @@ internal static partial class UpstreamErrorMapper
     {
         text = text.Trim();
         return text.Length <= MaxMessageLength ? text : text[..MaxMessageLength] + "…";
-    }
-
-    private static bool ContainsAny(string haystack, params string[] needles)
-    {
-        foreach (string needle in needles)
-        {
-            if (haystack.Contains(needle, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static T? Find<T>(Exception e)

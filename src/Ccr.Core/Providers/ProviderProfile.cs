@@ -6,52 +6,55 @@ namespace Ccr.Core.Providers;
 /// <summary>A provider's quirks, worked out once per provider per config load from its transformer names and host.</summary>
 internal sealed class ProviderProfile
 {
-    /// <summary>The default max_tokens cap for DashScope hosts: it rejects larger values, and Claude Code sends 32000+.</summary>
-    public const int DashScopeDefaultMaxTokensCap = 65536;
-
     /// <summary>Anthropic-protocol upstreams require max_tokens; used when neither the body nor a preset gives one.</summary>
     public const int AnthropicDefaultMaxTokens = 8192;
 
-    private static readonly HashSet<string> s_knownNoOps = new(StringComparer.OrdinalIgnoreCase)
+    // claude-code-router and CCR-Rust names that need no work here, plus every family's own names.
+    private static readonly HashSet<string> s_knownNoOps = ProviderFamilies.WithTransformerNames(new(StringComparer.OrdinalIgnoreCase)
     {
         "anthropic", "openai", "gemini", "vertex-gemini", "vertex-claude", "groq", "tooluse", "enhancetool", "reasoning",
-        "sampling", "customparams", "streamoptions", "maxtoken", "cleancache", "dashscope", "qwen", "deepseek", "zai", "glm",
-        "bigmodel", "minimax", "openrouter", "maxcompletiontokens",
-    };
+        "sampling", "customparams", "streamoptions", "maxtoken", "cleancache", "maxcompletiontokens",
+    });
 
-    private ProviderProfile()
+    private readonly Dictionary<string, string> _configHeaders = new(StringComparer.OrdinalIgnoreCase);
+
+    private ProviderProfile(ProviderFamily family)
     {
+        Family = family;
     }
 
-    /// <summary>A short name of the profile (dashscope, deepseek, zai, minimax, openrouter, anthropic, openai).</summary>
+    /// <summary>The provider family whose quirks this profile carries.</summary>
+    public ProviderFamily Family { get; }
+
+    /// <summary>A short name of the profile: the family's (dashscope, deepseek, zai, minimax, openrouter, openai), or anthropic.</summary>
     public string Name { get; private init; } = "openai";
 
     /// <summary>The largest max_tokens sent upstream, or null for no cap.</summary>
     public int? MaxTokensCap { get; private init; }
 
     /// <summary>Whether <c>top_k</c> is forwarded.</summary>
-    public bool SupportsTopK { get; private init; }
+    public bool SupportsTopK => Family.SupportsTopK;
 
     /// <summary>How thinking is requested.</summary>
     public ReasoningStyle Reasoning { get; private init; }
 
     /// <summary>Whether consecutive messages of the same role are merged (DeepSeek rejects successive user or assistant turns).</summary>
-    public bool MergeConsecutiveRoles { get; private init; }
+    public bool MergeConsecutiveRoles => Family.MergeConsecutiveRoles;
 
     /// <summary>Whether tools must carry <c>"type":"function"</c> (GLM rejects them otherwise; always written anyway).</summary>
-    public bool ToolTypeRequired { get; private init; }
+    public bool ToolTypeRequired => Family.ToolTypeRequired;
 
     /// <summary>Whether assistant thinking goes back as <c>reasoning_content</c> (DeepSeek: "Missing reasoning_content" otherwise).</summary>
-    public bool SendReasoningContentBack { get; private init; }
+    public bool SendReasoningContentBack => Family.SendReasoningContentBack;
 
     /// <summary>Whether <c>cache_control</c> is removed from Anthropic-protocol request bodies (<c>cleancache</c>).</summary>
     public bool StripCacheControl { get; private init; }
 
     /// <summary>Whether PDF documents can be sent as OpenAI <c>file</c> parts (OpenRouter); otherwise a text placeholder is sent.</summary>
-    public bool SupportsDocuments { get; private init; }
+    public bool SupportsDocuments => Family.SupportsDocuments;
 
     /// <summary>Whether temperature must be kept in (0, 1] (MiniMax).</summary>
-    public bool ClampTemperatureToUnit { get; private init; }
+    public bool ClampTemperatureToUnit => Family.ClampTemperatureToUnit;
 
     /// <summary>How the key is sent.</summary>
     public AuthStyle Auth { get; private init; }
@@ -59,92 +62,60 @@ internal sealed class ProviderProfile
     /// <summary>The protocol the upstream speaks.</summary>
     public WireProtocol Protocol { get; private init; }
 
-    /// <summary>Headers sent with every request: the profile's own, overlaid by the provider's <c>headers</c>.</summary>
+    /// <summary>Headers sent with every request: the family's own, overlaid by the provider's <c>headers</c>.</summary>
     public IReadOnlyDictionary<string, string> ExtraHeaders { get; private init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Transformer names this build does not know; reported, then ignored.</summary>
     public IReadOnlyList<string> UnknownTransformers { get; private init; } = Array.Empty<string>();
 
-    /// <summary>True when the host is a DashScope endpoint (for error hints about Coding Plan keys).</summary>
-    public bool IsDashScopeHost { get; private init; }
-
-    /// <summary>Builds the profile for <paramref name="provider"/> from its <c>transformer.use</c> names and its host.</summary>
+    /// <summary>Builds the profile for <paramref name="provider"/> from its family (host or <c>transformer.use</c> names) and its config.</summary>
     public static ProviderProfile For(ProviderConfig provider)
     {
         ArgumentNullException.ThrowIfNull(provider);
-        string host = provider.Endpoint.Host.ToLowerInvariant();
-        var names = new HashSet<string>(provider.Transformers, StringComparer.OrdinalIgnoreCase);
         var unknown = new List<string>();
+        bool cleanCache = false;
         foreach (string name in provider.Transformers)
         {
             if (!s_knownNoOps.Contains(name))
             {
                 unknown.Add(name);
             }
+
+            cleanCache |= string.Equals(name, "cleancache", StringComparison.OrdinalIgnoreCase);
         }
 
-        bool dashScopeHost = host.Contains("dashscope", StringComparison.Ordinal) || host.EndsWith("aliyuncs.com", StringComparison.Ordinal);
-        string kind =
-            dashScopeHost || names.Contains("dashscope") || names.Contains("qwen") ? "dashscope" :
-            host.Contains("deepseek", StringComparison.Ordinal) || names.Contains("deepseek") ? "deepseek" :
-            host.EndsWith("z.ai", StringComparison.Ordinal) || host.Contains("bigmodel", StringComparison.Ordinal) || names.Contains("zai") || names.Contains("glm") || names.Contains("bigmodel") ? "zai" :
-            host.Contains("minimax", StringComparison.Ordinal) || names.Contains("minimax") ? "minimax" :
-            host.Contains("openrouter", StringComparison.Ordinal) || names.Contains("openrouter") ? "openrouter" :
-            "openai";
-
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (kind == "openrouter")
-        {
-            // OpenRouter attributes traffic by these; harmless elsewhere but only sent here.
-            headers["HTTP-Referer"] = "https://github.com/ccr-pwsh/ccr";
-            headers["X-Title"] = "Ccr";
-        }
-
+        ProviderFamily family = ProviderFamilies.For(provider);
+        var headers = new Dictionary<string, string>(family.DefaultHeaders, StringComparer.OrdinalIgnoreCase);
         foreach (KeyValuePair<string, string> header in provider.Headers)
         {
             headers[header.Key] = header.Value;
         }
 
         bool anthropic = provider.Protocol == WireProtocol.Anthropic;
-        int? cap = provider.MaxTokensCap ?? (kind == "dashscope" ? DashScopeDefaultMaxTokensCap : null);
-        return new ProviderProfile
+        var profile = new ProviderProfile(family)
         {
-            Name = anthropic ? "anthropic" : kind,
+            Name = anthropic ? "anthropic" : family.Name,
             Protocol = provider.Protocol,
-            MaxTokensCap = cap,
-            SupportsTopK = kind is "dashscope" or "openrouter" or "zai",
-            Reasoning = anthropic ? ReasoningStyle.None : kind switch
-            {
-                "dashscope" => ReasoningStyle.DashScope,
-                "deepseek" => ReasoningStyle.DeepSeek,
-                "openrouter" => ReasoningStyle.OpenRouter,
-                "zai" => ReasoningStyle.Zai,
-                "minimax" => ReasoningStyle.MiniMax,
-                _ => ReasoningStyle.ReasoningEffort,
-            },
-            MergeConsecutiveRoles = kind == "deepseek",
-            ToolTypeRequired = kind == "zai",
-            SendReasoningContentBack = kind == "deepseek",
-            StripCacheControl = names.Contains("cleancache"),
-            SupportsDocuments = kind == "openrouter",
-            ClampTemperatureToUnit = kind == "minimax",
-            Auth = !anthropic ? AuthStyle.Bearer : host == "api.anthropic.com" ? AuthStyle.XApiKey : AuthStyle.BearerAndXApiKey,
+            MaxTokensCap = provider.MaxTokensCap ?? family.DefaultMaxTokensCap,
+            Reasoning = anthropic ? ReasoningStyle.None : family.Reasoning,
+            StripCacheControl = cleanCache,
+            Auth = !anthropic ? AuthStyle.Bearer : provider.Endpoint.Host.Equals("api.anthropic.com", StringComparison.OrdinalIgnoreCase) ? AuthStyle.XApiKey : AuthStyle.BearerAndXApiKey,
             ExtraHeaders = headers,
             UnknownTransformers = unknown,
-            IsDashScopeHost = dashScopeHost,
         };
-    }
-
-    /// <summary>The max_tokens cap for <paramref name="model"/>: deepseek-chat stops at 8192 whatever the provider cap says.</summary>
-    public int? MaxTokensCapFor(string model)
-    {
-        if (Name == "deepseek" && model.Equals("deepseek-chat", StringComparison.OrdinalIgnoreCase))
+        foreach (KeyValuePair<string, string> header in provider.Headers)
         {
-            return MaxTokensCap is int c ? Math.Min(c, 8192) : 8192;
+            profile._configHeaders[header.Key] = header.Value;
         }
 
-        return MaxTokensCap;
+        return profile;
     }
+
+    /// <summary>The max_tokens cap for <paramref name="model"/> (the family may cap some models lower, e.g. deepseek-chat at 8192).</summary>
+    public int? MaxTokensCapFor(string model) => Protocol == WireProtocol.OpenAI ? Family.MaxTokensCapFor(model, MaxTokensCap) : MaxTokensCap;
+
+    /// <summary>Whether <c>temperature</c> and <c>top_p</c> are left out for <paramref name="model"/> (DeepSeek reasoners refuse them).</summary>
+    public bool DropsSamplingParametersFor(string model) => Protocol == WireProtocol.OpenAI && Family.DropsSamplingParameters(model);
 
     /// <summary>Adds the key (Bearer, x-api-key or both) and, for Anthropic upstreams, <c>anthropic-version</c> when absent.</summary>
     public void ApplyAuth(HttpRequestMessage request, string? apiKey)
@@ -170,17 +141,24 @@ internal sealed class ProviderProfile
         }
     }
 
-    /// <summary>Adds <see cref="ExtraHeaders"/> (replacing any value already set).</summary>
+    /// <summary>
+    /// Adds <see cref="ExtraHeaders"/>: the provider's configured headers replace any value already set (a header the
+    /// client forwarded included); the family's own headers only fill what is still absent.
+    /// </summary>
     public void ApplyExtraHeaders(HttpRequestMessage request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        foreach (KeyValuePair<string, string> header in ExtraHeaders)
+        foreach (KeyValuePair<string, string> header in _configHeaders)
         {
             request.Headers.Remove(header.Key);
-            if (!request.Headers.TryAddWithoutValidation(header.Key, header.Value) && request.Content is not null)
+            request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        foreach (KeyValuePair<string, string> header in ExtraHeaders)
+        {
+            if (!request.Headers.Contains(header.Key))
             {
-                request.Content.Headers.Remove(header.Key);
-                request.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                request.Headers.TryAddWithoutValidation(header.Key, header.Value);
             }
         }
     }

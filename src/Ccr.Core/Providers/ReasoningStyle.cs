@@ -1,28 +1,25 @@
-using System.Net.Http.Headers;
-using Ccr.Core.Config;
-
 namespace Ccr.Core.Providers;
 
-/// <summary>How a provider wants to be asked for reasoning ("thinking").</summary>
+/// <summary>How a provider wants to be asked for reasoning ("thinking") on the OpenAI protocol.</summary>
 internal enum ReasoningStyle
 {
     /// <summary>OpenAI's <c>reasoning_effort</c> (low/medium/high) from the thinking budget.</summary>
     ReasoningEffort,
 
-    /// <summary>DashScope/Qwen: <c>enable_thinking</c> + <c>thinking_budget</c>.</summary>
-    DashScope,
+    /// <summary><c>enable_thinking</c> + <c>thinking_budget</c> (Qwen).</summary>
+    EnableThinkingFlag,
 
-    /// <summary>DeepSeek: the model decides (deepseek-reasoner always reasons); nothing is sent.</summary>
-    DeepSeek,
+    /// <summary>The model decides (a reasoner model always reasons); nothing is sent.</summary>
+    ModelDecides,
 
-    /// <summary>OpenRouter: <c>reasoning {max_tokens}</c>.</summary>
-    OpenRouter,
+    /// <summary><c>reasoning {max_tokens}</c>.</summary>
+    ReasoningMaxTokens,
 
-    /// <summary>Z.ai / GLM: <c>thinking {type:"enabled"}</c>.</summary>
-    Zai,
+    /// <summary><c>thinking {type:"enabled"|"disabled"}</c> (GLM).</summary>
+    ThinkingType,
 
-    /// <summary>MiniMax: <c>reasoning_split:true</c> so reasoning comes apart from the answer text.</summary>
-    MiniMax,
+    /// <summary><c>reasoning_split:true</c> so reasoning comes apart from the answer text.</summary>
+    ReasoningSplit,
 
     /// <summary>Nothing is sent (Anthropic upstreams take the thinking field as-is).</summary>
     None,

@@ -73,20 +73,7 @@ internal sealed class UpstreamClient : IDisposable
             request.Headers.TryAddWithoutValidation(header.Key, header.Value);
         }
 
-        foreach (KeyValuePair<string, string> header in provider.Headers)
-        {
-            request.Headers.Remove(header.Key);
-            request.Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
-
-        foreach (KeyValuePair<string, string> header in profile.ExtraHeaders)
-        {
-            if (!request.Headers.Contains(header.Key))
-            {
-                request.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-        }
-
+        profile.ApplyExtraHeaders(request);
         profile.ApplyAuth(request, provider.ApiKey);
 
         // The body memory is the caller's pooled buffer, which it keeps until the response is done.

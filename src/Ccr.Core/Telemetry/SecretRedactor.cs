@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Ccr.Core.Providers;
 
 namespace Ccr.Core.Telemetry;
 
@@ -16,8 +17,8 @@ public static partial class SecretRedactor
     private const string Ellipsis = "\u2026";
     private const int HintMinimumLength = 12;
 
-    // Longest first, so sk-or-v1- wins over sk-.
-    private static readonly string[] s_knownPrefixes = ["sk-ant-api03-", "sk-or-v1-", "sk-proj-", "sk-ant-", "sk-sp-", "sk-"];
+    // Every provider family's key prefixes, longest first, so sk-or-v1- wins over sk-.
+    private static readonly IReadOnlyList<string> s_knownPrefixes = ProviderFamilies.KeyPrefixes;
 
     private static readonly object s_gate = new();
     private static string[] s_secrets = [];

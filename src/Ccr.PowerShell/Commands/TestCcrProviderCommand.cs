@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Management.Automation;
 using System.Net;
-using System.Text.RegularExpressions;
 using Ccr.Core.Config;
+using Ccr.Core.Providers;
 using Ccr.Core.Quota;
 using Ccr.Core.Routing;
 using Ccr.Core.Server;
@@ -172,27 +172,15 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
             return Result(provider, "KeyFormat", ProviderTestStatus.Skipped, "No key to check.");
         }
 
-        bool planKey = key.StartsWith("sk-sp-", StringComparison.Ordinal);
-        if (ProviderRules.IsCodingPlanHost(provider.Endpoint))
+        ProviderKeyCheck check = ProviderFamilies.CheckKey(provider.Name, provider.Endpoint, key, provider.KeyHint);
+        ProviderTestStatus status = check.Verdict switch
         {
-            return planKey
-                ? Result(provider, "KeyFormat", ProviderTestStatus.Ok, $"Coding Plan key ({provider.KeyHint}) on the Coding Plan endpoint {provider.Endpoint.Host}.")
-                : Result(provider, "KeyFormat", ProviderTestStatus.Failed, CodingPlanKeyMessage(provider.Endpoint.Host, provider.KeyHint));
-        }
-
-        if (planKey)
-        {
-            return Result(provider, "KeyFormat", ProviderIsStandardDashScope(provider) ? ProviderTestStatus.Failed : ProviderTestStatus.Warning,
-                $"The key {provider.KeyHint} is a Coding Plan key (sk-sp-…), which works only on coding-intl.dashscope.aliyuncs.com. Change api_base_url to https://coding-intl.dashscope.aliyuncs.com/v1, or use this provider's own key.");
-        }
-
-        return Result(provider, "KeyFormat", ProviderTestStatus.Ok, $"Key {provider.KeyHint} fits {provider.Endpoint.Host}.");
+            ProviderKeyVerdict.Mismatch => ProviderTestStatus.Failed,
+            ProviderKeyVerdict.Warning => ProviderTestStatus.Warning,
+            _ => ProviderTestStatus.Ok,
+        };
+        return Result(provider, "KeyFormat", status, check.Message);
     }
-
-    private static bool ProviderIsStandardDashScope(ProviderConfig provider) => ProviderRules.IsStandardDashScopeHost(provider.Endpoint);
-
-    private static string CodingPlanKeyMessage(string host, string? keyHint) =>
-        $"{host} is a Coding Plan endpoint, which needs the plan key sk-sp-… (this key is {keyHint}): get it from the Coding Plan console, or use dashscope-intl.aliyuncs.com for a standard key.";
 
     private ProviderTestResult CheckEndpoint(ProviderConfig provider)
     {
@@ -205,10 +193,9 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
                 $"{endpoint} is plain http: the key travels unencrypted. Use the https:// URL of the provider.");
         }
 
-        if (ProviderRules.IsCodingPlanHost(endpoint) && !(endpoint.AbsolutePath.StartsWith("/v1/", StringComparison.Ordinal) || endpoint.AbsolutePath.StartsWith("/apps/anthropic/", StringComparison.Ordinal)))
+        if (ProviderFamilies.ForHost(endpoint).CheckEndpointPath(endpoint) is string wrongPath)
         {
-            return Result(provider, "Endpoint", ProviderTestStatus.Failed,
-                $"{endpoint} is not a Coding Plan API path. Use https://coding-intl.dashscope.aliyuncs.com/v1 (OpenAI) or https://coding-intl.dashscope.aliyuncs.com/apps/anthropic (Anthropic).");
+            return Result(provider, "Endpoint", ProviderTestStatus.Failed, wrongPath);
         }
 
         return Result(provider, "Endpoint", ProviderTestStatus.Ok, $"Requests go to {endpoint}, {protocol}.");
@@ -309,21 +296,17 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
 
     private ProviderTestResult FromDiagnostic(ConfigDiagnostic diagnostic)
     {
-        Match named = ProviderInMessage().Match(diagnostic.Message);
         string check = diagnostic.Code is "CodingPlanKeyMismatch" or "StandardKeyMismatch" ? "KeyFormat" : "Config";
         string where = diagnostic.Line > 0
             ? string.Create(CultureInfo.InvariantCulture, $" ({diagnostic.FilePath ?? _path}:{diagnostic.Line}:{diagnostic.Column}, {diagnostic.JsonPath})")
             : " (" + diagnostic.JsonPath + ")";
         return new ProviderTestResult
         {
-            Provider = named.Success ? named.Groups[1].Value : "",
+            Provider = diagnostic.Provider ?? "",
             Check = check,
             Status = ProviderTestStatus.Failed,
             Message = diagnostic.Message + where,
             ConfigPath = _path,
         };
     }
-
-    [GeneratedRegex("Provider '([^']+)'")]
-    private static partial Regex ProviderInMessage();
 }

@@ -118,4 +118,21 @@ public class ConfigValidationTests
         ConfigLoadResult result = TestLoad.Text(folder, """{ "Providers": [ { "name": "p", "api_base_url": "https://example.com/v1", "quota": { "plan": "max" } } ] }""");
         Assert.Equal("$.Providers[0].quota.plan", Only(result, "InvalidQuotaPlan").JsonPath);
     }
+
+    [Fact]
+    public void DiagnosticsAboutAProvider_CarryItsName_OthersDoNot()
+    {
+        using var folder = new TempFolder();
+        const string json = """
+            { "Providers": [
+                { "name": "qwen", "api_base_url": "https://coding-intl.dashscope.aliyuncs.com/v1", "api_key": "sk-standard0123456789", "quota": 5 },
+                { "name": "qwen", "api_base_url": "https://api.example.com/v1" } ],
+              "Router": { "tiers": ["glm-5"] } }
+            """;
+        ConfigLoadResult result = TestLoad.Text(folder, json);
+        Assert.Equal("qwen", Only(result, "CodingPlanKeyMismatch").Provider);
+        Assert.Equal("qwen", result.Diagnostics.Single(d => d.Code == "InvalidType" && d.JsonPath == "$.Providers[0].quota").Provider);
+        Assert.Equal("qwen", Only(result, "DuplicateProvider").Provider);
+        Assert.Null(Only(result, "InvalidRoute").Provider);
+    }
 }

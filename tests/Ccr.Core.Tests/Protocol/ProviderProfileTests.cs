@@ -55,7 +55,7 @@ public class ProviderProfileTests
         ProviderProfile p = For("https://coding-intl.dashscope.aliyuncs.com/v1", "anthropic");
         Assert.Empty(p.UnknownTransformers);
         Assert.Equal(WireProtocol.OpenAI, p.Protocol);
-        Assert.Equal(ReasoningStyle.DashScope, p.Reasoning);
+        Assert.Equal(ReasoningStyle.EnableThinkingFlag, p.Reasoning);
     }
 
     [Fact]

@@ -1,0 +1,131 @@
+using System.Text.Json;
+
+namespace Ccr.Core.Providers;
+
+/// <summary>
+/// Alibaba Cloud Model Studio (DashScope) and its Qwen Coding Plan. The plan has hosts of its own that take
+/// only the plan key (<c>sk-sp-</c>) and only interactive tools; the standard hosts refuse that key.
+/// </summary>
+internal sealed class DashScopeFamily : ProviderFamily
+{
+    /// <summary>The default max_tokens cap: DashScope rejects larger values, and Claude Code sends 32000+.</summary>
+    public const int DefaultCap = 65536;
+
+    private const string PlanKeyPrefix = "sk-sp-";
+    private const string PlanHost = "coding-intl.dashscope.aliyuncs.com";
+
+    private static readonly string[] s_codingPlanHosts = { PlanHost, "coding.dashscope.aliyuncs.com" };
+    private static readonly string[] s_standardHosts = { "dashscope.aliyuncs.com", "dashscope-intl.aliyuncs.com" };
+    private static readonly string[] s_transformerNames = { "dashscope", "qwen" };
+    private static readonly string[] s_keyPrefixes = { PlanKeyPrefix };
+    private static readonly string[] s_errorMembers = { "code" };
+    private static readonly string[] s_quotaPhrases = { "arrearage" };
+
+    /// <inheritdoc/>
+    public override string Name => "dashscope";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> Domains => s_standardHosts;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> TransformerNames => s_transformerNames;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> KeyPrefixes => s_keyPrefixes;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> ErrorMemberNames => s_errorMembers;
+
+    /// <inheritdoc/>
+    public override string ExampleBaseUrl => "https://" + PlanHost + "/v1";
+
+    /// <inheritdoc/>
+    public override int? DefaultMaxTokensCap => DefaultCap;
+
+    /// <inheritdoc/>
+    public override ReasoningStyle Reasoning => ReasoningStyle.EnableThinkingFlag;
+
+    /// <inheritdoc/>
+    public override bool SupportsTopK => true;
+
+    /// <inheritdoc/>
+    public override string AuthHint =>
+        " Coding Plan keys start with sk-sp- and work only on coding-intl.dashscope.aliyuncs.com; a standard sk- key belongs on dashscope-intl.aliyuncs.com.";
+
+    /// <inheritdoc/>
+    public override string KeyRefusedAdvice => "Coding Plan endpoints need the plan key sk-sp-… from the Coding Plan console.";
+
+    /// <summary>True for the Coding Plan hosts, whose subscription is for interactive coding tools only.</summary>
+    public override bool IsInteractiveOnly(Uri url) => IsCodingPlanHost(url);
+
+    /// <inheritdoc/>
+    public override ProviderKeyCheck? CheckKey(string providerName, Uri url, string key, string keyHint)
+    {
+        bool planKey = key.StartsWith(PlanKeyPrefix, StringComparison.Ordinal);
+        if (IsCodingPlanHost(url) && !planKey)
+        {
+            return new ProviderKeyCheck(ProviderKeyVerdict.Mismatch, "CodingPlanKeyMismatch",
+                "Provider '" + providerName + "' points at " + url.Host + " with a key that does not start with sk-sp- (" + keyHint + "). Coding Plan endpoints need the plan key sk-sp-…; a standard Model Studio key belongs on dashscope-intl.aliyuncs.com.");
+        }
+
+        if (IsStandardHost(url) && planKey)
+        {
+            return new ProviderKeyCheck(ProviderKeyVerdict.Mismatch, "StandardKeyMismatch",
+                "Provider '" + providerName + "' points at " + url.Host + " with a Coding Plan key (sk-sp-…). The plan key works only on " + PlanHost + "; change api_base_url to " + ExampleBaseUrl + " or use a standard Model Studio key.");
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public override ProviderKeyCheck? CheckForeignKey(Uri url, string key, string keyHint) =>
+        key.StartsWith(PlanKeyPrefix, StringComparison.Ordinal)
+            ? new ProviderKeyCheck(ProviderKeyVerdict.Warning, "ForeignKey",
+                "The key " + keyHint + " is a Coding Plan key (sk-sp-…), which works only on " + PlanHost + ". Change api_base_url to " + ExampleBaseUrl + ", or use this provider's own key.")
+            : null;
+
+    /// <inheritdoc/>
+    public override string KeyFitsMessage(Uri url, string keyHint) => IsCodingPlanHost(url)
+        ? "Coding Plan key (" + keyHint + ") on the Coding Plan endpoint " + url.Host + "."
+        : base.KeyFitsMessage(url, keyHint);
+
+    /// <inheritdoc/>
+    public override string? CheckEndpointPath(Uri endpoint) =>
+        IsCodingPlanHost(endpoint)
+        && !(endpoint.AbsolutePath.StartsWith("/v1/", StringComparison.Ordinal) || endpoint.AbsolutePath.StartsWith("/apps/anthropic/", StringComparison.Ordinal))
+            ? endpoint + " is not a Coding Plan API path. Use " + ExampleBaseUrl + " (OpenAI) or https://" + PlanHost + "/apps/anthropic (Anthropic)."
+            : null;
+
+    /// <summary>Reads DashScope's native <c>{"code","message"}</c> body (no <c>choices</c>, a code other than 0 or 200).</summary>
+    public override ProviderErrorFields? ReadError(JsonElement root)
+    {
+        bool hasChoices = root.TryGetProperty("choices", out JsonElement choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0;
+        if (!hasChoices && TextOf(root, "code") is string code && code != "0" && code != "200" && TextOf(root, "message") is string message)
+        {
+            return new ProviderErrorFields(code, null, message);
+        }
+
+        return null;
+    }
+
+    /// <summary>Adds DashScope's "Arrearage" (account in arrears) to the generic quota wording.</summary>
+    public override UpstreamLimitKind ReadLimitMessage(in UpstreamErrorText error) =>
+        Stronger(base.ReadLimitMessage(error), error.Mentions(s_quotaPhrases) ? UpstreamLimitKind.QuotaExceeded : UpstreamLimitKind.None);
+
+    private static bool IsCodingPlanHost(Uri url) => HostIn(url, s_codingPlanHosts);
+
+    private static bool IsStandardHost(Uri url) => HostIn(url, s_standardHosts);
+
+    private static bool HostIn(Uri url, string[] hosts)
+    {
+        foreach (string host in hosts)
+        {
+            if (string.Equals(url.Host, host, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

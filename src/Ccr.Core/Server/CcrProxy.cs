@@ -37,7 +37,7 @@ public sealed class CcrProxy : IAsyncDisposable
         ConfigPath = configPath;
         Mode = mode;
         StartedAt = startedAt;
-        BaseUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{(IsLoopback(host) ? "127.0.0.1" : host)}:{port}/"));
+        BaseUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{(Loopback.IsLoopback(host) ? "127.0.0.1" : host)}:{port}/"));
     }
 
     /// <summary>The proxies running in this process.</summary>
@@ -159,7 +159,7 @@ public sealed class CcrProxy : IAsyncDisposable
         CcrConfig config = watcher.Current;
         string host = options.Host ?? config.Host;
         int requestedPort = options.Port ?? config.Port;
-        if (!IsLoopback(host) && string.IsNullOrEmpty(config.ApiKey))
+        if (!Loopback.IsLoopback(host) && string.IsNullOrEmpty(config.ApiKey))
         {
             watcher.Dispose();
             throw new ProxyStartException(ProxyStartFailure.NonLoopbackWithoutApiKey, requestedPort, string.Create(CultureInfo.InvariantCulture,
@@ -274,13 +274,9 @@ public sealed class CcrProxy : IAsyncDisposable
         Engine.Log.Info("config reloaded from " + config.SourcePath);
     }
 
-    internal static bool IsLoopback(string host) =>
-        host is "127.0.0.1" or "localhost" or "::1" or "[::1]" ||
-        (IPAddress.TryParse(host, out IPAddress? address) && IPAddress.IsLoopback(address));
-
     private static IPAddress[] Addresses(string host)
     {
-        if (IsLoopback(host))
+        if (Loopback.IsLoopback(host))
         {
             // Both loopbacks: "localhost" resolves to ::1 first for some clients (Node, for one).
             return new[] { IPAddress.Loopback, IPAddress.IPv6Loopback };

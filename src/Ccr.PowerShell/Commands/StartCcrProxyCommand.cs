@@ -8,7 +8,6 @@ using System.Text.Json;
 using Ccr.Core;
 using Ccr.Core.Config;
 using Ccr.Core.Server;
-using Ccr.PowerShell.Model;
 
 namespace Ccr.PowerShell.Commands;
 

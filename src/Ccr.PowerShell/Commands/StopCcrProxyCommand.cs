@@ -3,7 +3,6 @@ using System.Management.Automation;
 using Ccr.Core;
 using Ccr.Core.Config;
 using Ccr.Core.Server;
-using Ccr.PowerShell.Model;
 
 namespace Ccr.PowerShell.Commands;
 

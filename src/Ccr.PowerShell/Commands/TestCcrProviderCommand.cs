@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using System.Net;
 using System.Text.RegularExpressions;
 using Ccr.Core.Config;
 using Ccr.Core.Quota;
@@ -198,8 +197,7 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
     {
         Uri endpoint = provider.Endpoint;
         string protocol = $"{provider.Protocol} protocol ({provider.ProtocolReason})";
-        bool loopback = endpoint.IsLoopback || (IPAddress.TryParse(endpoint.Host, out IPAddress? address) && IPAddress.IsLoopback(address));
-        if (endpoint.Scheme != Uri.UriSchemeHttps && !loopback)
+        if (endpoint.Scheme != Uri.UriSchemeHttps && !Loopback.IsLoopback(endpoint))
         {
             return Result(provider, "Endpoint", ProviderTestStatus.Warning,
                 $"{endpoint} is plain http: the key travels unencrypted. Use the https:// URL of the provider.");

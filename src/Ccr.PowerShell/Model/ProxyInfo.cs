@@ -1,6 +1,6 @@
 using Ccr.Core.Server;
 
-namespace Ccr.PowerShell.Model;
+namespace Ccr.PowerShell;
 
 /// <summary>A running Ccr proxy, in this session or another process, as Get-CcrProxy and Start-CcrProxy -PassThru show it.</summary>
 public sealed class ProxyInfo

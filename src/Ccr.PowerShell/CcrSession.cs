@@ -1,4 +1,3 @@
-using System.Globalization;
 using Ccr.Core.Server;
 
 namespace Ccr.PowerShell;
@@ -54,6 +53,4 @@ internal static class CcrSession
 
         return null;
     }
-
-    public static string LoopbackUrl(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
 }

@@ -40,7 +40,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         _control = control;
         _auth = new ClientAuth(engine.Snapshot.Config.ApiKey);
         _http = new HttpServer(HandleAsync, limits, () => _engine.Snapshot.Config.MaxBodyBytes);
-        _info = new ServerInfo(0, Environment.ProcessId, "session", DateTimeOffset.UtcNow, null);
+        _info = new ServerInfo(0, Environment.ProcessId, ProxyMode.Session, DateTimeOffset.UtcNow, null);
     }
 
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -407,7 +407,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         writer.WriteString("version", CcrInfo.Version);
         writer.WriteNumber("pid", _info.ProcessId);
         writer.WriteNumber("port", _info.Port);
-        writer.WriteString("mode", _info.Mode);
+        writer.WriteString("mode", ProxyModeText.Of(_info.Mode));
         writer.WriteString("started_at", _info.StartedAt);
         writer.WriteNumber("uptime_seconds", Math.Round((_engine.Time.GetUtcNow() - _info.StartedAt).TotalSeconds, 1));
         if (_info.ConfigPath is null)

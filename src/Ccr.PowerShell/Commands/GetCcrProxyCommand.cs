@@ -68,5 +68,5 @@ public sealed class GetCcrProxyCommand : CcrConfigCmdlet
     }
 
     private static ProxyHealth? Probe(int port) =>
-        ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(2)).GetAwaiter().GetResult() is { IsCcr: true } health ? health : null;
+        new ProxyControlClient(port).GetHealthAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
 }

@@ -75,10 +75,10 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         }
 
         // A free port (the usual case in a profile) is seen by a bind test, without paying for an HTTP client.
-        ProxyHealth? other = IsPortFree(port) ? null : ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
-        if (other is { IsCcr: true })
+        ProxyHealth? other = IsPortFree(port) ? null : new ProxyControlClient(port).GetHealthAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+        if (other is not null)
         {
-            WriteVerbose($"A Ccr proxy (pid {other.ProcessId}, {other.Mode}) already serves port {port}; returning it.");
+            WriteVerbose($"A Ccr proxy (pid {other.ProcessId}, {ProxyModeText.Of(other.Mode ?? ProxyMode.Detached)}) already serves port {port}; returning it.");
             if (other.ConfigPath is not null && !CcrSession.SamePath(other.ConfigPath, configPath))
             {
                 WriteWarning($"The Ccr proxy on port {port} serves {other.ConfigPath}, not {configPath}. Stop it (Stop-CcrProxy -Port {port}) or pick another port to serve this config.");
@@ -93,7 +93,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             ThrowTerminatingError(ErrorFor(new ConfigException(loaded.Diagnostics), configPath));
         }
 
-        string mode = Detached ? "detached" : "session";
+        string mode = ProxyModeText.Of(Detached ? ProxyMode.Detached : ProxyMode.Session);
         if (!ShouldProcess($"http://127.0.0.1:{port}/ serving {configPath} ({mode})", "Start Ccr proxy"))
         {
             return;
@@ -110,7 +110,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             return;
         }
 
-        CcrProxy proxy = StartInSession(configPath, port, "session");
+        CcrProxy proxy = StartInSession(configPath, port, ProxyMode.Session);
         WriteVerbose($"Ccr proxy listening on {proxy.BaseUrl} (config {configPath}).");
         Finish(ProxyInfo.From(proxy), loaded.Config);
     }
@@ -118,7 +118,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
     /// <summary>Ctrl+C in a detached child (or while waiting for one to start).</summary>
     protected override void StopProcessing() => _cancel.Cancel();
 
-    private CcrProxy StartInSession(string configPath, int port, string mode)
+    private CcrProxy StartInSession(string configPath, int port, ProxyMode mode)
     {
         CcrProxy proxy;
         try
@@ -128,8 +128,8 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         catch (ProxyStartException e) when (e.Failure == ProxyStartFailure.PortInUse)
         {
             // Lost a race with another session starting at the same moment: that one is as good as ours.
-            ProxyHealth? other = ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
-            if (other is { IsCcr: true } && CcrProxy.FindInProcess(port) is { } mine)
+            ProxyHealth? other = new ProxyControlClient(port).GetHealthAsync(TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
+            if (other is not null && CcrProxy.FindInProcess(port) is { } mine)
             {
                 return mine;
             }
@@ -160,7 +160,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
 
     private void RunDetachedChild(string configPath, int port)
     {
-        CcrProxy proxy = StartInSession(configPath, port, "detached");
+        CcrProxy proxy = StartInSession(configPath, port, ProxyMode.Detached);
         try
         {
             // Blocks this process until Stop-CcrProxy (from any session) or Ctrl+C.
@@ -202,11 +202,12 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         child.BeginErrorReadLine();
         child.BeginOutputReadLine();
 
+        var probe = new ProxyControlClient(port);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < s_detachedStartTimeout && !_cancel.IsCancellationRequested)
         {
-            ProxyHealth? health = ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(1), _cancel.Token).GetAwaiter().GetResult();
-            if (health is { IsCcr: true })
+            ProxyHealth? health = probe.GetHealthAsync(TimeSpan.FromSeconds(1), _cancel.Token).GetAwaiter().GetResult();
+            if (health is not null)
             {
                 WriteVerbose($"Detached Ccr proxy (pid {health.ProcessId}) listening on port {port}.");
                 return ProxyInfo.From(health);

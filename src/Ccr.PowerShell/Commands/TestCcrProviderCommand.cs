@@ -130,11 +130,11 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
             return;
         }
 
-        string? nonInteractive = provider.InteractiveOnly && !Force ? CcrSession.NonInteractiveReason() : null;
-        if (nonInteractive is not null)
+        InteractiveRefusal? refusal = InteractivePolicy.Check(provider, CcrSession.Interactivity(), Force);
+        if (refusal is not null)
         {
             WriteObject(Result(provider, "Reachable", ProviderTestStatus.Skipped,
-                $"Not sent: '{provider.Name}' is a Coding Plan (interactive-only) provider and this host is not interactive ({nonInteractive}). Run Test-CcrProvider from an interactive session, or add -Force."));
+                $"Not sent: '{provider.Name}' is a Coding Plan (interactive-only) provider and this host is not interactive ({refusal.Reason}). Run Test-CcrProvider from an interactive session, or add -Force."));
             return;
         }
 

@@ -62,9 +62,9 @@ public class ProxyControlClientTests
         Assert.Equal(200, reply.Status);
         Assert.Equal(2, reply.Value.Count);
         Assert.Equal("qwen", reply.Value[0].Provider);
-        Assert.Equal("CoolingDown", reply.Value[0].State);
+        Assert.Equal(TierAvailability.CoolingDown, reply.Value[0].State);
         Assert.NotNull(reply.Value[0].Until);
-        Assert.Equal("Ready", reply.Value[1].State);
+        Assert.Equal(TierAvailability.Ready, reply.Value[1].State);
     }
 
     [Fact]

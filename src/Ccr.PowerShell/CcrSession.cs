@@ -1,4 +1,4 @@
-using System.Globalization;
+using Ccr.Core.Routing;
 using Ccr.Core.Server;
 
 namespace Ccr.PowerShell;
@@ -26,11 +26,15 @@ internal static class CcrSession
     public static bool SamePath(string? a, string? b) =>
         a is not null && b is not null && string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), s_pathComparison);
 
+    /// <summary>Whether a person can be driving this host, as Core's interactive-only policy needs to know.</summary>
+    public static HostInteractivity Interactivity() =>
+        NonInteractiveReason() is { } reason ? HostInteractivity.NonInteractive(reason) : HostInteractivity.Interactive;
+
     /// <summary>
     /// Why this host cannot be a person at an interactive tool (pwsh -NonInteractive, redirected
     /// input, a CI variable), or null when it looks interactive.
     /// </summary>
-    public static string? NonInteractiveReason()
+    private static string? NonInteractiveReason()
     {
         foreach (string arg in Environment.GetCommandLineArgs())
         {
@@ -54,6 +58,4 @@ internal static class CcrSession
 
         return null;
     }
-
-    public static string LoopbackUrl(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
 }

@@ -97,7 +97,7 @@ Describe 'Full flow: presets, proxy, messages, tiers, providers' {
         $proxy.Port | Should -Be $port
         $proxy.Mode | Should -Be 'session'
         $proxy.ProcessId | Should -Be $PID
-        $proxy.PSObject.TypeNames[0] | Should -Be 'Ccr.PowerShell.Model.ProxyInfo'
+        $proxy.PSObject.TypeNames[0] | Should -Be 'Ccr.PowerShell.ProxyInfo'
     }
 
     It 'answers the seed''s curl request on /v1/messages' {

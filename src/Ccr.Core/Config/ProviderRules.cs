@@ -81,10 +81,6 @@ internal static class ProviderRules
         return new Uri(endpoint + query, UriKind.Absolute);
     }
 
-    /// <summary>Whether <paramref name="url"/> is a subscription-plan endpoint for interactive tools (the Coding Plan's).</summary>
-    /// <remarks>Test-CcrProvider's online check still asks this; new code asks <see cref="ProviderFamilies.ForHost"/>.</remarks>
-    public static bool IsCodingPlanHost(Uri url) => ProviderFamilies.ForHost(url).IsInteractiveOnly(url);
-
     /// <summary>
     /// A form of the key safe to show: the prefix up to the last '-' within the first six characters,
     /// an ellipsis and the last four (<c>sk-sp-…abcd</c>); keys too short to hide anything show only <c>…</c>.

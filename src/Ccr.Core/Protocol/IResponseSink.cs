@@ -2,7 +2,7 @@ namespace Ccr.Core.Protocol;
 
 /// <summary>
 /// Where the router writes its answer: the HTTP response of the proxy, or an in-memory reader for
-/// Invoke-CcrMessage. Keeping the router ignorant of HttpListener lets both share every rule.
+/// Invoke-CcrMessage. Keeping the router ignorant of the HTTP server lets both share every rule.
 /// </summary>
 internal interface IResponseSink
 {

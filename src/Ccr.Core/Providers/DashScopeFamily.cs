@@ -53,7 +53,9 @@ internal sealed class DashScopeFamily : ProviderFamily
         " Coding Plan keys start with sk-sp- and work only on coding-intl.dashscope.aliyuncs.com; a standard sk- key belongs on dashscope-intl.aliyuncs.com.";
 
     /// <inheritdoc/>
-    public override string KeyRefusedAdvice => "Coding Plan endpoints need the plan key sk-sp-… from the Coding Plan console.";
+    public override string KeyRefusedAdvice(Uri url) => IsCodingPlanHost(url)
+        ? "Coding Plan endpoints need the plan key sk-sp-… from the Coding Plan console."
+        : base.KeyRefusedAdvice(url);
 
     /// <summary>True for the Coding Plan hosts, whose subscription is for interactive coding tools only.</summary>
     public override bool IsInteractiveOnly(Uri url) => IsCodingPlanHost(url);

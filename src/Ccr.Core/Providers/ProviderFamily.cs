@@ -117,7 +117,7 @@ internal abstract class ProviderFamily
     public virtual string AuthHint => " Check the provider's api_key (and that it belongs to this api_base_url).";
 
     /// <summary>What to do when a ping's key is refused (after the upstream's own words).</summary>
-    public virtual string KeyRefusedAdvice => "Check that the key belongs to this provider and has not been revoked.";
+    public virtual string KeyRefusedAdvice(Uri url) => "Check that the key belongs to this provider and has not been revoked.";
 
     /// <summary>Reads an error written in this family's own body shape, or null when <paramref name="root"/> is not one.</summary>
     public virtual ProviderErrorFields? ReadError(JsonElement root) => null;

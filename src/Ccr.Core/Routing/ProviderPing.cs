@@ -37,15 +37,26 @@ internal static class ProviderPing
         if (result.Outcome == AttemptOutcome.Succeeded)
         {
             engine.Health.RecordSuccess(target.Key);
-            return new ProviderPingResult(true, null, null, latency, sink.Model);
+            return new ProviderPingResult(true, ProviderPingFailure.None, null, latency, sink.Model);
         }
 
         UpstreamFailure? failure = result.Failure;
-        if (failure is not null && failure.Kind == Protocol.FailureKind.QuotaExceeded)
+        if (failure is not null && failure.Kind == FailureKind.QuotaExceeded)
         {
             engine.Quota.MarkExhausted(provider.Config, null);
         }
 
-        return new ProviderPingResult(false, failure?.Kind.ToString() ?? "Cancelled", failure?.Error, latency, sink.Model);
+        return new ProviderPingResult(false, failure is null ? ProviderPingFailure.Cancelled : FailureOf(failure.Kind), failure?.Error, latency, sink.Model);
     }
+
+    private static ProviderPingFailure FailureOf(FailureKind kind) => kind switch
+    {
+        FailureKind.Timeout => ProviderPingFailure.Timeout,
+        FailureKind.Network => ProviderPingFailure.Network,
+        FailureKind.Auth => ProviderPingFailure.Auth,
+        FailureKind.QuotaExceeded => ProviderPingFailure.QuotaExceeded,
+        FailureKind.RateLimited => ProviderPingFailure.RateLimited,
+        FailureKind.BadRequest or FailureKind.ContextTooLong => ProviderPingFailure.RequestRefused,
+        _ => ProviderPingFailure.Failed,
+    };
 }

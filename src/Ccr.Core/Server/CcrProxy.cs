@@ -25,7 +25,7 @@ public sealed class CcrProxy : IAsyncDisposable
     private readonly string _controlToken;
     private int _stopped;
 
-    private CcrProxy(RouterEngine engine, ProxyServer server, ConfigWatcher? watcher, int port, string host, string? configPath, string mode, DateTimeOffset startedAt, string stateFolder, string controlToken)
+    private CcrProxy(RouterEngine engine, ProxyServer server, ConfigWatcher? watcher, int port, string host, string? configPath, ProxyMode mode, DateTimeOffset startedAt, string stateFolder, string controlToken)
     {
         _stateFolder = stateFolder;
         _controlToken = controlToken;
@@ -37,7 +37,7 @@ public sealed class CcrProxy : IAsyncDisposable
         ConfigPath = configPath;
         Mode = mode;
         StartedAt = startedAt;
-        BaseUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{(IsLoopback(host) ? "127.0.0.1" : host)}:{port}/"));
+        BaseUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{(Loopback.IsLoopback(host) ? "127.0.0.1" : host)}:{port}/"));
     }
 
     /// <summary>The proxies running in this process.</summary>
@@ -64,8 +64,8 @@ public sealed class CcrProxy : IAsyncDisposable
     /// <summary>The config file, or null.</summary>
     public string? ConfigPath { get; }
 
-    /// <summary>"session" or "detached".</summary>
-    public string Mode { get; }
+    /// <summary>How it is hosted.</summary>
+    public ProxyMode Mode { get; }
 
     /// <summary>When it started.</summary>
     public DateTimeOffset StartedAt { get; }
@@ -89,29 +89,6 @@ public sealed class CcrProxy : IAsyncDisposable
     public Task Completion => _completion.Task;
 
     internal RouterEngine Engine { get; }
-
-    /// <summary>Asks a Ccr proxy of this user, in any process, to stop; true when it accepted.</summary>
-    public static async Task<bool> RequestStopAsync(int port, string? stateFolder, CancellationToken cancellationToken)
-    {
-        string? token = ControlFile.ReadToken(stateFolder ?? ConfigPaths.StateFolder, port);
-        if (token is null)
-        {
-            return false;
-        }
-
-        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/ccr/shutdown")));
-        request.Headers.Add("x-ccr-control-token", token);
-        try
-        {
-            using HttpResponseMessage response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            return response.StatusCode == HttpStatusCode.Accepted;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-    }
 
     /// <summary>Finds a proxy running in this process on <paramref name="port"/>.</summary>
     public static CcrProxy? FindInProcess(int port)
@@ -159,7 +136,7 @@ public sealed class CcrProxy : IAsyncDisposable
         CcrConfig config = watcher.Current;
         string host = options.Host ?? config.Host;
         int requestedPort = options.Port ?? config.Port;
-        if (!IsLoopback(host) && string.IsNullOrEmpty(config.ApiKey))
+        if (!Loopback.IsLoopback(host) && string.IsNullOrEmpty(config.ApiKey))
         {
             watcher.Dispose();
             throw new ProxyStartException(ProxyStartFailure.NonLoopbackWithoutApiKey, requestedPort, string.Create(CultureInfo.InvariantCulture,
@@ -274,13 +251,9 @@ public sealed class CcrProxy : IAsyncDisposable
         Engine.Log.Info("config reloaded from " + config.SourcePath);
     }
 
-    internal static bool IsLoopback(string host) =>
-        host is "127.0.0.1" or "localhost" or "::1" or "[::1]" ||
-        (IPAddress.TryParse(host, out IPAddress? address) && IPAddress.IsLoopback(address));
-
     private static IPAddress[] Addresses(string host)
     {
-        if (IsLoopback(host))
+        if (Loopback.IsLoopback(host))
         {
             // Both loopbacks: "localhost" resolves to ::1 first for some clients (Node, for one).
             return new[] { IPAddress.Loopback, IPAddress.IPv6Loopback };

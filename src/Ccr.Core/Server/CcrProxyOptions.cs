@@ -26,8 +26,8 @@ public sealed class CcrProxyOptions
     /// <summary>Where the decision log is written; default ~/.claude-code-router/logs.</summary>
     public string? LogFolder { get; init; }
 
-    /// <summary>How /health and Get-CcrProxy describe the hosting: "session" or "detached".</summary>
-    public string Mode { get; init; } = "session";
+    /// <summary>How /health and Get-CcrProxy describe the hosting.</summary>
+    public ProxyMode Mode { get; init; } = ProxyMode.Session;
 
     /// <summary>The clock; tests pass a fake one.</summary>
     public TimeProvider? Time { get; init; }

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Ccr.Core.Server;
@@ -24,9 +21,10 @@ public sealed class ProxyHealth
     [JsonPropertyName("port")]
     public int Port { get; init; }
 
-    /// <summary>"session" or "detached".</summary>
+    /// <summary>How it is hosted; null when a proxy of another version names a mode this one does not know.</summary>
     [JsonPropertyName("mode")]
-    public string? Mode { get; init; }
+    [JsonConverter(typeof(ProxyModeJsonConverter))]
+    public ProxyMode? Mode { get; init; }
 
     /// <summary>When it started.</summary>
     [JsonPropertyName("started_at")]

@@ -40,7 +40,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         _control = control;
         _auth = new ClientAuth(engine.Snapshot.Config.ApiKey);
         _http = new HttpServer(HandleAsync, limits, () => _engine.Snapshot.Config.MaxBodyBytes);
-        _info = new ServerInfo(0, Environment.ProcessId, "session", DateTimeOffset.UtcNow, null);
+        _info = new ServerInfo(0, Environment.ProcessId, ProxyMode.Session, DateTimeOffset.UtcNow, null);
     }
 
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -158,7 +158,7 @@ internal sealed class ProxyServer : IAsyncDisposable
                 "This Ccr proxy requires its APIKEY: send it as x-api-key or Authorization: Bearer (Claude Code: set ANTHROPIC_AUTH_TOKEN, or run Start-CcrProxy -SetEnvironment).", requestId).ConfigureAwait(false));
         }
 
-        if (!TryParseRoute(path, request.RawTarget, out string route, out string? presetName))
+        if (!TryParseRoute(path, request.RawTarget, out ProxyRoute route, out string? presetName))
         {
             return ("other", await ErrorAsync(response, 404, "not_found_error",
                 "No endpoint at " + Truncate(path, 200) + ". Ccr serves POST /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses, /preset/{name}/v1/..., GET /health, /v1/models, /metrics.", requestId).ConfigureAwait(false));
@@ -168,24 +168,24 @@ internal sealed class ProxyServer : IAsyncDisposable
         bool isPost = request.Method == "POST";
         switch (route)
         {
-            case "models" when isGet:
+            case ProxyRoute.Models when isGet:
                 return ("models", await WriteJsonAsync(response, 200, WriteModels).ConfigureAwait(false));
-            case "metrics" when isGet:
+            case ProxyRoute.Metrics when isGet:
                 return ("metrics", await WriteTextAsync(response, "text/plain; version=0.0.4; charset=utf-8", _engine.Metrics.RenderPrometheus()).ConfigureAwait(false));
-            case "messages" when isPost:
+            case ProxyRoute.Messages when isPost:
                 return ("messages", await HandleMessagesAsync(context, requestId, presetName, aborted).ConfigureAwait(false));
-            case "chat" when isPost:
+            case ProxyRoute.ChatCompletions when isPost:
                 return ("chat_completions", await HandleOpenAIAsync(context, requestId, presetName, responses: false, aborted).ConfigureAwait(false));
-            case "responses" when isPost:
+            case ProxyRoute.Responses when isPost:
                 return ("responses", await HandleOpenAIAsync(context, requestId, presetName, responses: true, aborted).ConfigureAwait(false));
-            case "tiers" when isGet:
+            case ProxyRoute.Tiers when isGet:
                 return ("tiers", await WriteJsonAsync(response, 200, writer => TierStatusReport.Write(writer, TierStatusReport.Build(_engine))).ConfigureAwait(false));
-            case "shutdown" when isPost:
+            case ProxyRoute.Shutdown when isPost:
                 return ("shutdown", await HandleShutdownAsync(context, requestId).ConfigureAwait(false));
-            case "count_tokens" when isPost:
+            case ProxyRoute.CountTokens when isPost:
                 return ("count_tokens", await HandleCountTokensAsync(context, requestId, presetName).ConfigureAwait(false));
             default:
-                string allow = route is "models" or "metrics" or "tiers" ? "GET" : "POST";
+                string allow = route is ProxyRoute.Models or ProxyRoute.Metrics or ProxyRoute.Tiers ? "GET" : "POST";
                 response.SetHeader("Allow", allow);
                 return ("other", await ErrorAsync(response, 405, "invalid_request_error",
                     request.Method + " is not allowed on " + Truncate(path, 200) + "; use " + allow + ".", requestId).ConfigureAwait(false));
@@ -352,10 +352,10 @@ internal sealed class ProxyServer : IAsyncDisposable
     }
 
     /// <summary>Maps a path to an endpoint; rejects preset names that could escape the route (dots, encoded slashes).</summary>
-    internal static bool TryParseRoute(string path, string? rawUrl, out string route, out string? presetName)
+    internal static bool TryParseRoute(string path, string? rawUrl, out ProxyRoute route, out string? presetName)
     {
         presetName = null;
-        route = "";
+        route = default;
         if (rawUrl is not null && (rawUrl.Contains("%2f", StringComparison.OrdinalIgnoreCase) || rawUrl.Contains("%5c", StringComparison.OrdinalIgnoreCase)))
         {
             return false;
@@ -380,19 +380,20 @@ internal sealed class ProxyServer : IAsyncDisposable
             rest = path[end..];
         }
 
-        route = rest switch
+        ProxyRoute? found = rest switch
         {
-            "/v1/messages" => "messages",
-            "/v1/messages/count_tokens" => "count_tokens",
-            "/v1/chat/completions" => "chat",
-            "/v1/responses" => "responses",
-            "/v1/models" when presetName is null => "models",
-            "/metrics" when presetName is null => "metrics",
-            "/ccr/tiers" when presetName is null => "tiers",
-            "/ccr/shutdown" when presetName is null => "shutdown",
-            _ => "",
+            "/v1/messages" => ProxyRoute.Messages,
+            "/v1/messages/count_tokens" => ProxyRoute.CountTokens,
+            "/v1/chat/completions" => ProxyRoute.ChatCompletions,
+            "/v1/responses" => ProxyRoute.Responses,
+            "/v1/models" when presetName is null => ProxyRoute.Models,
+            "/metrics" when presetName is null => ProxyRoute.Metrics,
+            "/ccr/tiers" when presetName is null => ProxyRoute.Tiers,
+            "/ccr/shutdown" when presetName is null => ProxyRoute.Shutdown,
+            _ => null,
         };
-        return route.Length > 0;
+        route = found.GetValueOrDefault();
+        return found is not null;
     }
 
     private static bool IsValidPresetName(string name)
@@ -421,7 +422,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         writer.WriteString("version", CcrInfo.Version);
         writer.WriteNumber("pid", _info.ProcessId);
         writer.WriteNumber("port", _info.Port);
-        writer.WriteString("mode", _info.Mode);
+        writer.WriteString("mode", ProxyModeText.Of(_info.Mode));
         writer.WriteString("started_at", _info.StartedAt);
         writer.WriteNumber("uptime_seconds", Math.Round((_engine.Time.GetUtcNow() - _info.StartedAt).TotalSeconds, 1));
         if (_info.ConfigPath is null)

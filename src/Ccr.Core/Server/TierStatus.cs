@@ -1,16 +1,14 @@
-using System.Text.Json;
-using Ccr.Core.Config;
 using Ccr.Core.Quota;
 
 namespace Ccr.Core.Server;
 
-/// <summary>One tier's live state, as Get-CcrTier shows it and <c>GET /ccr/tiers</c> reports it.</summary>
+/// <summary>One tier's live state, as Get-CcrTier shows it and <c>GET /ccr/tiers</c> reports it; <c>State</c> is null when a proxy of another version names a state this one does not know.</summary>
 internal sealed record TierStatus(
     int Index,
     string Provider,
     string Model,
     string? TierName,
-    string State,
+    TierAvailability? State,
     DateTimeOffset? Until,
     long Requests,
     long Failures,

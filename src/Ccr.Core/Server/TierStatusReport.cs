@@ -23,22 +23,22 @@ internal static class TierStatusReport
             ProviderConfig? provider = config.FindProvider(target.Provider);
             TierHealthSnapshot health = engine.Health.Snapshot(target.ToString());
             QuotaSnapshot? quota = provider?.Quota is null ? null : engine.Quota.Snapshot(provider);
-            string state = config.GetRouteState(target) switch
+            TierAvailability state = config.GetRouteState(target) switch
             {
-                RouteTargetState.UnknownProvider => "UnknownProvider",
-                RouteTargetState.UnknownModel => "UnknownModel",
-                RouteTargetState.KeyMissing => "KeyMissing",
+                RouteTargetState.UnknownProvider => TierAvailability.UnknownProvider,
+                RouteTargetState.UnknownModel => TierAvailability.UnknownModel,
+                RouteTargetState.KeyMissing => TierAvailability.KeyMissing,
                 _ => health.State switch
                 {
-                    TierState.CircuitOpen => "CircuitOpen",
-                    TierState.CoolingDown => "CoolingDown",
-                    _ => quota?.ExhaustedUntil is not null ? "QuotaExhausted" : "Ready",
+                    TierState.CircuitOpen => TierAvailability.CircuitOpen,
+                    TierState.CoolingDown => TierAvailability.CoolingDown,
+                    _ => quota?.ExhaustedUntil is not null ? TierAvailability.QuotaExhausted : TierAvailability.Ready,
                 },
             };
             DateTimeOffset? until = state switch
             {
-                "CircuitOpen" or "CoolingDown" => health.Until,
-                "QuotaExhausted" => quota?.ExhaustedUntil,
+                TierAvailability.CircuitOpen or TierAvailability.CoolingDown => health.Until,
+                TierAvailability.QuotaExhausted => quota?.ExhaustedUntil,
                 _ => null,
             };
             list.Add(new TierStatus(i, target.Provider, target.Model, provider?.TierName, state, until,
@@ -60,7 +60,7 @@ internal static class TierStatusReport
             writer.WriteString("provider", tier.Provider);
             writer.WriteString("model", tier.Model);
             WriteOptional(writer, "tier_name", tier.TierName);
-            writer.WriteString("state", tier.State);
+            writer.WriteString("state", (tier.State ?? TierAvailability.Ready).ToString());
             if (tier.Until is DateTimeOffset until)
             {
                 writer.WriteString("until", until);
@@ -124,7 +124,7 @@ internal static class TierStatusReport
                 tier.GetProperty("provider").GetString() ?? "",
                 tier.GetProperty("model").GetString() ?? "",
                 tier.TryGetProperty("tier_name", out JsonElement name) ? name.GetString() : null,
-                tier.GetProperty("state").GetString() ?? "Ready",
+                ParseState(tier.GetProperty("state").GetString()),
                 tier.TryGetProperty("until", out JsonElement until) ? until.GetDateTimeOffset() : null,
                 tier.GetProperty("requests").GetInt64(),
                 tier.GetProperty("failures").GetInt64(),
@@ -134,6 +134,17 @@ internal static class TierStatusReport
         }
 
         return list;
+    }
+
+    /// <summary>A missing state reads as Ready (as it always has); one this version does not know reads as null.</summary>
+    private static TierAvailability? ParseState(string? text)
+    {
+        if (text is null)
+        {
+            return TierAvailability.Ready;
+        }
+
+        return Enum.TryParse(text, ignoreCase: false, out TierAvailability state) && Enum.IsDefined(state) ? state : null;
     }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)

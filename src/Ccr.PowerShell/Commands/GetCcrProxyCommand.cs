@@ -2,7 +2,6 @@ using System.Management.Automation;
 using Ccr.Core;
 using Ccr.Core.Config;
 using Ccr.Core.Server;
-using Ccr.PowerShell.Model;
 
 namespace Ccr.PowerShell.Commands;
 
@@ -69,5 +68,5 @@ public sealed class GetCcrProxyCommand : CcrConfigCmdlet
     }
 
     private static ProxyHealth? Probe(int port) =>
-        ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(2)).GetAwaiter().GetResult() is { IsCcr: true } health ? health : null;
+        new ProxyControlClient(port).GetHealthAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
 }

@@ -13,11 +13,6 @@ namespace Ccr.PowerShell.Commands;
 [OutputType(typeof(TierInfo))]
 public sealed class GetCcrTierCommand : CcrConfigCmdlet
 {
-    private static readonly HttpClient s_client = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(2) })
-    {
-        Timeout = TimeSpan.FromSeconds(5),
-    };
-
     /// <summary>Shows only what the config says, without asking a running proxy.</summary>
     [Parameter]
     public SwitchParameter Offline { get; set; }
@@ -61,8 +56,9 @@ public sealed class GetCcrTierCommand : CcrConfigCmdlet
             return (TierStatusReport.Build(local.Engine), "this session");
         }
 
-        ProxyHealth? health = ProxyProbe.GetHealthAsync(config.Port, TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
-        if (health is not { IsCcr: true })
+        var client = new ProxyControlClient(config.Port, config.ApiKey);
+        ProxyHealth? health = client.GetHealthAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+        if (health is null)
         {
             WriteVerbose(string.Create(CultureInfo.InvariantCulture, $"No Ccr proxy answers on port {config.Port}; showing the config only."));
             return (null, null);
@@ -74,29 +70,15 @@ public sealed class GetCcrTierCommand : CcrConfigCmdlet
             return (null, null);
         }
 
-        string url = CcrSession.LoopbackUrl(config.Port) + "/ccr/tiers";
-        try
+        ControlReply<IReadOnlyList<TierStatus>> reply = client.GetTiersAsync().GetAwaiter().GetResult();
+        if (reply.Value is not null)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url));
-            if (!string.IsNullOrEmpty(config.ApiKey))
-            {
-                request.Headers.Add("x-api-key", config.ApiKey);
-            }
-
-            using HttpResponseMessage response = s_client.Send(request);
-            if (!response.IsSuccessStatusCode)
-            {
-                WriteWarning(string.Create(CultureInfo.InvariantCulture, $"The proxy on port {config.Port} answered {(int)response.StatusCode} to /ccr/tiers; showing the config only."));
-                return (null, null);
-            }
-
-            byte[] body = response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
-            return (TierStatusReport.Parse(body), CcrSession.LoopbackUrl(config.Port));
+            return (reply.Value, client.BaseUrl);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            WriteWarning($"Could not read the live tier state from {url} ({e.Message}); showing the config only.");
-            return (null, null);
-        }
+
+        WriteWarning(reply.Error is null
+            ? string.Create(CultureInfo.InvariantCulture, $"The proxy on port {config.Port} answered {reply.Status} to /ccr/tiers; showing the config only.")
+            : $"Could not read the live tier state from {client.TiersUrl} ({reply.Error}); showing the config only.");
+        return (null, null);
     }
 }

@@ -27,12 +27,7 @@ public sealed class InvokeCcrMessageCommand : CcrRoutingCmdlet
     private const string RouteSet = "Route";
     private const string PresetSet = "Preset";
 
-    /// <summary>How many messages to an interactive-only provider make a batch worth a warning.</summary>
-    private const int BatchWarningThreshold = 3;
-
-    private RouterEngine? _engine;
-    private int _interactiveOnlyCount;
-    private bool _warnedBatch;
+    private MessageSender? _sender;
 
     /// <summary>The user message; each string (argument or pipeline item) is one request.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -82,7 +77,8 @@ public sealed class InvokeCcrMessageCommand : CcrRoutingCmdlet
     protected override void BeginProcessing()
     {
         string path = ResolveConfigPath();
-        _engine = EngineFor(path, () => LoadConfigOrThrow(path), out CcrProxy? proxy);
+        RouterEngine engine = EngineFor(path, () => LoadConfigOrThrow(path), out CcrProxy? proxy);
+        _sender = new MessageSender(engine, CcrSession.Interactivity(), Force);
         WriteVerbose(proxy is not null
             ? $"Routing through the proxy on port {proxy.Port} (shared tier health and quota)."
             : $"No proxy in this session serves {path}; routing with a router of its own.");
@@ -104,53 +100,36 @@ public sealed class InvokeCcrMessageCommand : CcrRoutingCmdlet
 
     private void Send(string message)
     {
-        RouterEngine engine = _engine!;
-        bool maxTokensGiven = MyInvocation.BoundParameters.ContainsKey(nameof(MaxTokens));
-        int? maxTokens = maxTokensGiven ? MaxTokens : null;
-        if (maxTokens is null && (Preset is null || engine.Snapshot.Config.Presets.GetValueOrDefault(Preset)?.MaxTokens is null))
-        {
-            maxTokens = 4096;
-        }
-
-        byte[] body = MessageRequestWriter.Write(new MessageRequestSpec
+        MessageSender sender = _sender!;
+        MessageAdmission admission = sender.Admit(new MessageRequestSpec
         {
             Model = Model,
             Message = message,
             System = System,
-            MaxTokens = maxTokens,
+            MaxTokens = MyInvocation.BoundParameters.ContainsKey(nameof(MaxTokens)) ? MaxTokens : null,
             Temperature = MyInvocation.BoundParameters.ContainsKey(nameof(Temperature)) ? Temperature : null,
             Stream = Stream,
-        });
+        }, Preset);
 
-        RequestFacts facts;
-        try
+        if (admission.BatchWarning is { } batched)
         {
-            facts = RequestFacts.Read(body);
-        }
-        catch (AnthropicRequestException e)
-        {
-            WriteError(new ErrorRecord(e, InvalidRequestErrorId, ErrorCategory.InvalidArgument, message));
-            return;
+            WriteWarning($"More than {MessageSender.BatchWarningThreshold} messages were sent to '{batched.Name}', a Coding Plan (interactive-only) provider. {CodingPlanTerms}");
         }
 
-        if (!MayUse(engine, facts, body))
+        switch (admission.Status)
         {
-            return;
+            case MessageAdmissionStatus.InvalidRequest:
+                WriteError(new ErrorRecord(admission.InvalidRequest, InvalidRequestErrorId, ErrorCategory.InvalidArgument, message));
+                return;
+            case MessageAdmissionStatus.Refused:
+                WriteError(RefusalError(admission.Refusal!));
+                return;
         }
-
-        var request = new InboundRequest
-        {
-            Body = body,
-            Facts = facts,
-            PresetName = Preset,
-            RequestId = "req_ccr_" + Guid.NewGuid().ToString("N"),
-            ForwardHeaders = MessageRequestWriter.DefaultHeaders,
-        };
 
         // Not disposed: the continuation that completes it may run after this method returns.
         var deltas = new BlockingCollection<string>();
         var collector = new MessageCollector(Stream ? deltas.Add : null);
-        Task<RouteResult> routing = Task.Run(() => engine.Router.RouteAsync(request, collector, Cancellation));
+        Task<RouteResult> routing = Task.Run(() => sender.SendAsync(admission, collector, Cancellation));
         if (Stream)
         {
             ShowDeltas(routing, deltas);
@@ -228,39 +207,12 @@ public sealed class InvokeCcrMessageCommand : CcrRoutingCmdlet
         }
     }
 
-    /// <summary>Refuses an interactive-only provider from a non-interactive host unless -Force, and warns once about batches.</summary>
-    private bool MayUse(RouterEngine engine, RequestFacts facts, byte[] body)
+    /// <summary>The error for a message Core refused: an interactive-only provider from a host nobody drives, without -Force.</summary>
+    private static ErrorRecord RefusalError(InteractiveRefusal refusal)
     {
-        ProviderConfig? provider;
-        try
-        {
-            RoutePlan plan = RouteResolver.Resolve(engine.Snapshot, facts, body, Preset);
-            provider = plan.Targets.Count > 0 ? plan.Targets[0].Provider?.Config : null;
-        }
-        catch (RoutingException)
-        {
-            // The router reports it with the same message a proxy client would get.
-            return true;
-        }
-
-        if (provider is null || !provider.InteractiveOnly)
-        {
-            return true;
-        }
-
-        if (++_interactiveOnlyCount > BatchWarningThreshold && !_warnedBatch)
-        {
-            _warnedBatch = true;
-            WriteWarning($"More than {BatchWarningThreshold} messages were sent to '{provider.Name}', a Coding Plan (interactive-only) provider. {CodingPlanTerms}");
-        }
-
-        string? reason = Force ? null : CcrSession.NonInteractiveReason();
-        if (reason is null)
-        {
-            return true;
-        }
-
-        WriteError(new ErrorRecord(
+        ProviderConfig provider = refusal.Provider;
+        string reason = refusal.Reason;
+        return new ErrorRecord(
             new InvalidOperationException($"'{provider.Name}' is an interactive-only provider (Coding Plan endpoint {provider.Endpoint.Host}) and this host is not interactive: {reason}. {CodingPlanTerms} Use another provider with -Model, or pass -Force if a person really is driving this session."),
             InteractiveOnlyErrorId,
             ErrorCategory.PermissionDenied,
@@ -270,8 +222,7 @@ public sealed class InvokeCcrMessageCommand : CcrRoutingCmdlet
             {
                 RecommendedAction = "Route to a pay-as-you-go provider with -Model provider,model, or add -Force when a person is driving this session.",
             },
-        });
-        return false;
+        };
     }
 
     private static ErrorRecord ErrorFor(RouteResult result, MessageCollector collector, string message)

@@ -1,14 +1,12 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
-using System.Text.Json;
 using Ccr.Core;
+using Ccr.Core.ClaudeCode;
 using Ccr.Core.Config;
 using Ccr.Core.Server;
-using Ccr.PowerShell.Model;
 
 namespace Ccr.PowerShell.Commands;
 
@@ -76,10 +74,10 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         }
 
         // A free port (the usual case in a profile) is seen by a bind test, without paying for an HTTP client.
-        ProxyHealth? other = IsPortFree(port) ? null : ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
-        if (other is { IsCcr: true })
+        ProxyHealth? other = IsPortFree(port) ? null : new ProxyControlClient(port).GetHealthAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+        if (other is not null)
         {
-            WriteVerbose($"A Ccr proxy (pid {other.ProcessId}, {other.Mode}) already serves port {port}; returning it.");
+            WriteVerbose($"A Ccr proxy (pid {other.ProcessId}, {ProxyModeText.Of(other.Mode ?? ProxyMode.Detached)}) already serves port {port}; returning it.");
             if (other.ConfigPath is not null && !CcrSession.SamePath(other.ConfigPath, configPath))
             {
                 WriteWarning($"The Ccr proxy on port {port} serves {other.ConfigPath}, not {configPath}. Stop it (Stop-CcrProxy -Port {port}) or pick another port to serve this config.");
@@ -94,7 +92,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             ThrowTerminatingError(ErrorFor(new ConfigException(loaded.Diagnostics), configPath));
         }
 
-        string mode = Detached ? "detached" : "session";
+        string mode = ProxyModeText.Of(Detached ? ProxyMode.Detached : ProxyMode.Session);
         if (!ShouldProcess($"http://127.0.0.1:{port}/ serving {configPath} ({mode})", "Start Ccr proxy"))
         {
             return;
@@ -111,7 +109,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             return;
         }
 
-        CcrProxy proxy = StartInSession(configPath, port, "session");
+        CcrProxy proxy = StartInSession(configPath, port, ProxyMode.Session);
         WriteVerbose($"Ccr proxy listening on {proxy.BaseUrl} (config {configPath}).");
         Finish(ProxyInfo.From(proxy), loaded.Config);
     }
@@ -119,7 +117,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
     /// <summary>Ctrl+C in a detached child (or while waiting for one to start).</summary>
     protected override void StopProcessing() => _cancel.Cancel();
 
-    private CcrProxy StartInSession(string configPath, int port, string mode)
+    private CcrProxy StartInSession(string configPath, int port, ProxyMode mode)
     {
         CcrProxy proxy;
         try
@@ -129,8 +127,8 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         catch (ProxyStartException e) when (e.Failure == ProxyStartFailure.PortInUse)
         {
             // Lost a race with another session starting at the same moment: that one is as good as ours.
-            ProxyHealth? other = ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
-            if (other is { IsCcr: true } && CcrProxy.FindInProcess(port) is { } mine)
+            ProxyHealth? other = new ProxyControlClient(port).GetHealthAsync(TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
+            if (other is not null && CcrProxy.FindInProcess(port) is { } mine)
             {
                 return mine;
             }
@@ -161,7 +159,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
 
     private void RunDetachedChild(string configPath, int port)
     {
-        CcrProxy proxy = StartInSession(configPath, port, "detached");
+        CcrProxy proxy = StartInSession(configPath, port, ProxyMode.Detached);
         try
         {
             // Blocks this process until Stop-CcrProxy (from any session) or Ctrl+C.
@@ -175,63 +173,16 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
 
     private ProxyInfo StartDetached(string configPath, int port)
     {
-        ProcessStartInfo start = DetachedStartInfo(configPath, port);
-        WriteVerbose($"Starting a detached proxy: {start.FileName} {string.Join(' ', start.ArgumentList)}");
-        using Process child = Process.Start(start) ?? throw new InvalidOperationException("The detached pwsh did not start.");
-        child.StandardInput.Close();
-        var errors = new System.Text.StringBuilder();
-        child.ErrorDataReceived += (_, e) =>
+        var launcher = new DetachedLauncher(DetachedCommand(configPath, port), Path.GetDirectoryName(configPath) ?? Environment.CurrentDirectory);
+        WriteVerbose($"Starting a detached proxy: {launcher.CommandLine}");
+        DetachedLaunchResult launched = launcher.LaunchAsync(port, s_detachedStartTimeout, _cancel.Token).GetAwaiter().GetResult();
+        if (launched.Health is { } health)
         {
-            if (e.Data is not null)
-            {
-                lock (errors)
-                {
-                    errors.AppendLine(e.Data);
-                }
-            }
-        };
-        child.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (errors)
-                {
-                    errors.AppendLine(e.Data);
-                }
-            }
-        };
-        child.BeginErrorReadLine();
-        child.BeginOutputReadLine();
-
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < s_detachedStartTimeout && !_cancel.IsCancellationRequested)
-        {
-            ProxyHealth? health = ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(1), _cancel.Token).GetAwaiter().GetResult();
-            if (health is { IsCcr: true })
-            {
-                WriteVerbose($"Detached Ccr proxy (pid {health.ProcessId}) listening on port {port}.");
-                return ProxyInfo.From(health);
-            }
-
-            if (child.HasExited)
-            {
-                break;
-            }
-
-            Thread.Sleep(200);
+            WriteVerbose($"Detached Ccr proxy (pid {health.ProcessId}) listening on port {port}.");
+            return ProxyInfo.From(health);
         }
 
-        string output;
-        lock (errors)
-        {
-            output = errors.ToString().Trim();
-        }
-
-        if (!child.HasExited)
-        {
-            child.Kill(entireProcessTree: true);
-        }
-
+        string output = launched.Output;
         ThrowTerminatingError(new ErrorRecord(
             new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                 $"The detached proxy did not answer on port {port} within {s_detachedStartTimeout.TotalSeconds} s.{(output.Length > 0 ? " Its output: " + output : "")} Run Start-CcrProxy without -Detached to see the error in this session.")),
@@ -242,20 +193,14 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
     }
 
     /// <summary>The same pwsh, importing this very module, running the hidden -DetachedChild body.</summary>
-    private static ProcessStartInfo DetachedStartInfo(string configPath, int port)
+    private static List<string> DetachedCommand(string configPath, int port)
     {
         string processPath = Environment.ProcessPath ?? "pwsh";
-        var command = new List<string>();
-        string host = Path.GetFileNameWithoutExtension(processPath);
-        if (string.Equals(host, "dotnet", StringComparison.OrdinalIgnoreCase))
+        var command = new List<string> { processPath };
+        if (string.Equals(Path.GetFileNameWithoutExtension(processPath), "dotnet", StringComparison.OrdinalIgnoreCase))
         {
             // pwsh runs as a dotnet tool: the muxer needs the entry assembly (pwsh.dll) to run it again.
-            command.Add(processPath);
             command.Add(Assembly.GetEntryAssembly()?.Location ?? "pwsh");
-        }
-        else
-        {
-            command.Add(processPath);
         }
 
         string manifest = Path.Combine(Path.GetDirectoryName(typeof(StartCcrProxyCommand).Assembly.Location) ?? ".", "Ccr.psd1");
@@ -264,24 +209,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         command.Add("-Command");
         command.Add(string.Create(CultureInfo.InvariantCulture,
             $"Import-Module {Quote(manifest)}; Start-CcrProxy -DetachedChild -Port {port} -ConfigPath {Quote(configPath)}"));
-
-        // setsid: a new session, so closing the terminal (SIGHUP to its session) does not take the proxy down.
-        string? setsid = OperatingSystem.IsWindows() ? null : new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
-        var start = new ProcessStartInfo(setsid ?? command[0])
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            CreateNoWindow = true,
-            WorkingDirectory = Path.GetDirectoryName(configPath) ?? Environment.CurrentDirectory,
-        };
-        foreach (string arg in setsid is null ? command.Skip(1) : command)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return start;
+        return command;
     }
 
     private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
@@ -340,50 +268,9 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             WriteWarning("ANTHROPIC_API_KEY is also set. Claude Code then sees two credentials and may use the API key instead of the proxy's token; remove it for this session with Remove-Item Env:ANTHROPIC_API_KEY.");
         }
 
-        foreach (string warning in ClaudeSettingsConflicts(info.BaseUrl))
+        foreach (string warning in ClaudeSettings.FindConflicts(info.BaseUrl))
         {
             WriteWarning(warning);
         }
-    }
-
-    /// <summary>Claude Code applies <c>env</c> from ~/.claude/settings.json over the shell's, silently bypassing the proxy.</summary>
-    internal static IEnumerable<string> ClaudeSettingsConflicts(string baseUrl)
-    {
-        string settings = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".claude", "settings.json");
-        if (!File.Exists(settings))
-        {
-            return Array.Empty<string>();
-        }
-
-        var found = new List<string>();
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(settings), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("env", out JsonElement env) || env.ValueKind != JsonValueKind.Object)
-            {
-                return found;
-            }
-
-            if (env.TryGetProperty("ANTHROPIC_BASE_URL", out JsonElement url) && url.ValueKind == JsonValueKind.String &&
-                !string.Equals(url.GetString()?.TrimEnd('/'), baseUrl, StringComparison.OrdinalIgnoreCase))
-            {
-                found.Add($"{settings} sets env.ANTHROPIC_BASE_URL to '{url.GetString()}', which overrides this session's {baseUrl}: Claude Code will bypass Ccr. Remove it from that file or set it to {baseUrl}.");
-            }
-
-            if (env.TryGetProperty("ANTHROPIC_API_KEY", out _))
-            {
-                found.Add($"{settings} sets env.ANTHROPIC_API_KEY, which conflicts with ANTHROPIC_AUTH_TOKEN; Claude Code may send that key instead of the proxy's token. Remove it from that file.");
-            }
-            else if (env.TryGetProperty("ANTHROPIC_AUTH_TOKEN", out _))
-            {
-                found.Add($"{settings} sets env.ANTHROPIC_AUTH_TOKEN, which overrides the token set for this session; make it match the proxy's APIKEY (or remove it).");
-            }
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            found.Add($"Could not read {settings} ({e.Message}) to check whether its env overrides ANTHROPIC_BASE_URL.");
-        }
-
-        return found;
     }
 }

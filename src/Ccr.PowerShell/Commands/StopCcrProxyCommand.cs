@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using Ccr.Core;
 using Ccr.Core.Config;
 using Ccr.Core.Server;
-using Ccr.PowerShell.Model;
 
 namespace Ccr.PowerShell.Commands;
 
@@ -82,8 +80,9 @@ public sealed class StopCcrProxyCommand : CcrConfigCmdlet
     /// <summary>A proxy in another process: asked to stop through /ccr/shutdown with this user's control token.</summary>
     private void StopElsewhere(int port)
     {
-        ProxyHealth? health = ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
-        if (health is not { IsCcr: true })
+        var client = new ProxyControlClient(port);
+        ProxyHealth? health = client.GetHealthAsync(TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
+        if (health is null)
         {
             WriteError(new ErrorRecord(
                 new ItemNotFoundException($"No Ccr proxy answers on port {port}. Get-CcrProxy lists the running ones."),
@@ -93,46 +92,38 @@ public sealed class StopCcrProxyCommand : CcrConfigCmdlet
             return;
         }
 
-        if (!ShouldProcess($"Ccr proxy on port {port} (pid {health.ProcessId}, {health.Mode})", "Stop"))
-        {
-            return;
-        }
-
         ProxyInfo info = ProxyInfo.From(health);
-        bool accepted = CcrProxy.RequestStopAsync(port, ConfigPaths.StateFolder, CancellationToken.None).GetAwaiter().GetResult();
-        if (!accepted)
+        if (!ShouldProcess($"Ccr proxy on port {port} (pid {health.ProcessId}, {info.Mode})", "Stop"))
         {
-            WriteError(new ErrorRecord(
-                new UnauthorizedAccessException($"The Ccr proxy on port {port} (pid {health.ProcessId}) refused to stop: its control token in {ConfigPaths.StateFolder} is missing or does not match (another user's proxy, or another CCR_HOME). Stop it from the session or user that started it."),
-                StopRefusedErrorId,
-                ErrorCategory.PermissionDenied,
-                port));
             return;
         }
 
-        // Wait for the port to go quiet, bounded by the drain time the proxy itself allows (10 s) plus slack.
-        var clock = Stopwatch.StartNew();
-        TimeSpan limit = TimeSpan.FromSeconds(Math.Max(DrainTimeoutSeconds, 10) + 5);
-        while (clock.Elapsed < limit)
+        // Bounded by the drain time the proxy itself allows (10 s) plus slack.
+        TimeSpan limit = ProxyControlClient.StopWaitLimit(TimeSpan.FromSeconds(DrainTimeoutSeconds));
+        switch (client.StopAndWaitAsync(limit).GetAwaiter().GetResult())
         {
-            if (ProxyProbe.GetHealthAsync(port, TimeSpan.FromSeconds(1)).GetAwaiter().GetResult() is not { IsCcr: true })
-            {
+            case ProxyStopOutcome.Stopped:
                 WriteVerbose($"Stopped the Ccr proxy on port {port} (pid {health.ProcessId}).");
                 if (PassThru)
                 {
                     WriteObject(info);
                 }
 
-                return;
-            }
-
-            Thread.Sleep(200);
+                break;
+            case ProxyStopOutcome.Refused:
+                WriteError(new ErrorRecord(
+                    new UnauthorizedAccessException($"The Ccr proxy on port {port} (pid {health.ProcessId}) refused to stop: its control token in {ConfigPaths.StateFolder} is missing or does not match (another user's proxy, or another CCR_HOME). Stop it from the session or user that started it."),
+                    StopRefusedErrorId,
+                    ErrorCategory.PermissionDenied,
+                    port));
+                break;
+            default:
+                WriteError(new ErrorRecord(
+                    new TimeoutException($"The Ccr proxy on port {port} accepted the stop request but still answers after {limit.TotalSeconds} s (long streams still draining?). Check again with Get-CcrProxy -Port {port}."),
+                    StopTimedOutErrorId,
+                    ErrorCategory.OperationTimeout,
+                    port));
+                break;
         }
-
-        WriteError(new ErrorRecord(
-            new TimeoutException($"The Ccr proxy on port {port} accepted the stop request but still answers after {limit.TotalSeconds} s (long streams still draining?). Check again with Get-CcrProxy -Port {port}."),
-            StopTimedOutErrorId,
-            ErrorCategory.OperationTimeout,
-            port));
     }
 }

@@ -131,11 +131,11 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
             return;
         }
 
-        string? nonInteractive = provider.InteractiveOnly && !Force ? CcrSession.NonInteractiveReason() : null;
-        if (nonInteractive is not null)
+        InteractiveRefusal? refusal = InteractivePolicy.Check(provider, CcrSession.Interactivity(), Force);
+        if (refusal is not null)
         {
             WriteObject(Result(provider, "Reachable", ProviderTestStatus.Skipped,
-                $"Not sent: '{provider.Name}' is a Coding Plan (interactive-only) provider and this host is not interactive ({nonInteractive}). Run Test-CcrProvider from an interactive session, or add -Force."));
+                $"Not sent: '{provider.Name}' is a Coding Plan (interactive-only) provider and this host is not interactive ({refusal.Reason}). Run Test-CcrProvider from an interactive session, or add -Force."));
             return;
         }
 
@@ -186,8 +186,7 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
     {
         Uri endpoint = provider.Endpoint;
         string protocol = $"{provider.Protocol} protocol ({provider.ProtocolReason})";
-        bool loopback = endpoint.IsLoopback || (IPAddress.TryParse(endpoint.Host, out IPAddress? address) && IPAddress.IsLoopback(address));
-        if (endpoint.Scheme != Uri.UriSchemeHttps && !loopback)
+        if (endpoint.Scheme != Uri.UriSchemeHttps && !Loopback.IsLoopback(endpoint))
         {
             return Result(provider, "Endpoint", ProviderTestStatus.Warning,
                 $"{endpoint} is plain http: the key travels unencrypted. Use the https:// URL of the provider.");
@@ -227,33 +226,32 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
             yield break;
         }
 
-        switch (ping.FailureKind)
+        switch (ping.Failure)
         {
-            case "Cancelled" when IsCancelled:
+            case ProviderPingFailure.Cancelled when IsCancelled:
                 yield break;
-            case "Cancelled" or "Timeout":
-                yield return Online("Reachable", ProviderTestStatus.Failed, $"No answer from {authority} within {(ping.FailureKind == "Cancelled" ? TimeoutSeconds.ToString(CultureInfo.InvariantCulture) + " s" : "API_TIMEOUT_MS")}. Check the network and PROXY_URL, or retry later if the provider is overloaded.");
+            case ProviderPingFailure.Cancelled or ProviderPingFailure.Timeout:
+                yield return Online("Reachable", ProviderTestStatus.Failed, $"No answer from {authority} within {(ping.Failure == ProviderPingFailure.Cancelled ? TimeoutSeconds.ToString(CultureInfo.InvariantCulture) + " s" : "API_TIMEOUT_MS")}. Check the network and PROXY_URL, or retry later if the provider is overloaded.");
                 break;
-            case "Network":
+            case ProviderPingFailure.Network:
                 yield return Online("Reachable", ProviderTestStatus.Failed, $"Cannot reach {authority}: {detail} Check api_base_url, DNS, firewalls and PROXY_URL.");
                 break;
-            case "Auth":
+            case ProviderPingFailure.Auth:
                 yield return Online("Reachable", ProviderTestStatus.Ok, $"{authority} answered.");
-                yield return Online("Auth", ProviderTestStatus.Failed, ProviderRules.IsCodingPlanHost(provider.Endpoint)
-                    ? $"The key {provider.KeyHint} was refused: {detail} Coding Plan endpoints need the plan key sk-sp-… from the Coding Plan console."
-                    : $"The key {provider.KeyHint} was refused: {detail} Check that the key belongs to this provider and has not been revoked.");
+                yield return Online("Auth", ProviderTestStatus.Failed, 
+                    $"The key {provider.KeyHint} was refused: {detail} {ProviderFamilies.ForHost(provider.Endpoint).KeyRefusedAdvice(provider.Endpoint)}");
                 break;
-            case "QuotaExceeded":
+            case ProviderPingFailure.QuotaExceeded:
                 yield return Online("Reachable", ProviderTestStatus.Ok, $"{authority} answered.");
                 yield return Online("Auth", ProviderTestStatus.Ok, $"The key {provider.KeyHint} was accepted.");
                 yield return Online("Quota", ProviderTestStatus.Failed, $"The provider's quota is used up: {detail} The tier is skipped until the window resets (Get-CcrTier shows when).");
                 break;
-            case "RateLimited":
+            case ProviderPingFailure.RateLimited:
                 yield return Online("Reachable", ProviderTestStatus.Ok, $"{authority} answered.");
                 yield return Online("Auth", ProviderTestStatus.Ok, $"The key {provider.KeyHint} was accepted.");
                 yield return Online("Quota", ProviderTestStatus.Warning, $"Rate limited right now: {detail} Requests fall to the next tier until it cools down.");
                 break;
-            case "BadRequest" or "ContextTooLong":
+            case ProviderPingFailure.RequestRefused:
                 yield return Online("Reachable", ProviderTestStatus.Ok, $"{authority} answered.");
                 yield return Online("Request", ProviderTestStatus.Failed, $"The provider refused a minimal request to '{model}': {detail} Check that the model name is one this provider serves.");
                 break;

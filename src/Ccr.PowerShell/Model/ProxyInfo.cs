@@ -1,6 +1,6 @@
 using Ccr.Core.Server;
 
-namespace Ccr.PowerShell.Model;
+namespace Ccr.PowerShell;
 
 /// <summary>A running Ccr proxy, in this session or another process, as Get-CcrProxy and Start-CcrProxy -PassThru show it.</summary>
 public sealed class ProxyInfo
@@ -42,7 +42,7 @@ public sealed class ProxyInfo
     {
         Port = proxy.Port,
         ProcessId = proxy.ProcessId,
-        Mode = proxy.Mode,
+        Mode = ProxyModeText.Of(proxy.Mode),
         InThisSession = true,
         BaseUrl = proxy.BaseUrl.ToString().TrimEnd('/'),
         StartedAt = proxy.StartedAt,
@@ -57,7 +57,7 @@ public sealed class ProxyInfo
     {
         Port = health.Port,
         ProcessId = health.ProcessId,
-        Mode = health.Mode ?? "detached",
+        Mode = ProxyModeText.Of(health.Mode ?? ProxyMode.Detached),
         InThisSession = health.ProcessId == Environment.ProcessId,
         BaseUrl = "http://127.0.0.1:" + health.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         StartedAt = health.StartedAt,

@@ -108,9 +108,18 @@ public sealed class TierInfo
             RouteTargetState.UnknownModel => TierState.UnknownModel,
             _ => TierState.Ready,
         };
-        if (live is not null && Enum.TryParse(live.State, ignoreCase: true, out TierState liveState))
+        if (live?.State is TierAvailability liveState)
         {
-            state = liveState;
+            state = liveState switch
+            {
+                TierAvailability.KeyMissing => TierState.KeyMissing,
+                TierAvailability.UnknownProvider => TierState.UnknownProvider,
+                TierAvailability.UnknownModel => TierState.UnknownModel,
+                TierAvailability.CoolingDown => TierState.CoolingDown,
+                TierAvailability.QuotaExhausted => TierState.QuotaExhausted,
+                TierAvailability.CircuitOpen => TierState.CircuitOpen,
+                _ => TierState.Ready,
+            };
         }
 
         var windows = new List<QuotaWindowInfo>();

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Ccr.Core.Config;
+using Ccr.Core.Tests.TestSupport;
 
 namespace Ccr.Core.Tests.Config;
 
@@ -99,7 +100,7 @@ public class ConfigEditorTests
     {
         using var folder = new TempFolder();
         string text = "{\r\n  \"Providers\": [\r\n    { \"name\": \"qwen\", \"api_base_url\": \"https://example.com/v1\", \"models\": [\"m\"] }\r\n  ] // end\r\n}\r\n";
-        string path = folder.File_("config.json");
+        string path = folder.File("config.json");
         File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(text)]);
 
         ConfigEditor.SetPreset(path, new PresetChange { Name = "p", Route = "qwen,m" }, Options(folder));

@@ -1,4 +1,5 @@
 using Ccr.Core.Config;
+using Ccr.Core.Tests.TestSupport;
 
 namespace Ccr.Core.Tests.Config;
 

@@ -1,4 +1,5 @@
 using Ccr.Core.Config;
+using Ccr.Core.Tests.TestSupport;
 
 namespace Ccr.Core.Tests.Config;
 
@@ -186,7 +187,7 @@ public class ConfigLoaderTests
     public void MissingFile_IsConfigNotFound()
     {
         using var folder = new TempFolder();
-        ConfigLoadResult result = ConfigLoader.Load(folder.File_("nope.json"));
+        ConfigLoadResult result = ConfigLoader.Load(folder.File("nope.json"));
         Assert.Equal("ConfigNotFound", Assert.Single(result.Diagnostics).Code);
         ConfigException ex = Assert.Throws<ConfigException>(() => result.GetConfigOrThrow());
         Assert.Contains("nope.json", ex.Message, StringComparison.Ordinal);
@@ -254,9 +255,9 @@ public class ConfigLoaderTests
             Assert.Equal(Path.Combine(folder.Path, "config.json"), ConfigPaths.Resolve(null));
             Assert.Equal(Path.Combine(folder.Path, "logs"), ConfigPaths.LogFolder);
             Assert.Equal(Path.Combine(folder.Path, "state"), ConfigPaths.StateFolder);
-            Environment.SetEnvironmentVariable(ConfigPaths.ConfigVariable, folder.File_("env.json"));
-            Assert.Equal(folder.File_("env.json"), ConfigPaths.Resolve(null));
-            Assert.Equal(folder.File_("x.json"), ConfigPaths.Resolve(folder.File_("x.json")));
+            Environment.SetEnvironmentVariable(ConfigPaths.ConfigVariable, folder.File("env.json"));
+            Assert.Equal(folder.File("env.json"), ConfigPaths.Resolve(null));
+            Assert.Equal(folder.File("x.json"), ConfigPaths.Resolve(folder.File("x.json")));
             Environment.SetEnvironmentVariable(ConfigPaths.HomeVariable, null);
             Assert.Equal(
                 Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".claude-code-router", "logs"),

@@ -175,13 +175,13 @@ public class ProxyEndpointTests
         await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig);
         using HttpResponseMessage forged = await f.Client.PostAsync("/ccr/shutdown", new StringContent(""));
 
-        bool accepted = await CcrProxy.RequestStopAsync(f.Proxy.Port, Path.Combine(f.Folder, "state"), CancellationToken.None);
+        bool accepted = await new ProxyControlClient(f.Proxy.Port, stateFolder: Path.Combine(f.Folder, "state")).RequestStopAsync(CancellationToken.None);
         await f.Proxy.Completion.WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
         Assert.True(accepted);
         Assert.False(f.Proxy.IsRunning);
-        Assert.Null(await ProxyProbe.GetHealthAsync(f.Proxy.Port, TimeSpan.FromSeconds(2)));
+        Assert.Null(await new ProxyControlClient(f.Proxy.Port).GetHealthAsync(TimeSpan.FromSeconds(2)));
         Assert.False(File.Exists(Path.Combine(f.Folder, "state", "proxy-" + f.Proxy.Port + ".control")));
     }
 }

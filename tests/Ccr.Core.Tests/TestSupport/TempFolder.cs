@@ -13,6 +13,14 @@ internal sealed class TempFolder : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes <paramref name="text"/> to <paramref name="name"/> in the folder and returns the file's path.</summary>
+    public string Write(string name, string text)
+    {
+        string file = File(name);
+        System.IO.File.WriteAllText(file, text);
+        return file;
+    }
+
     public void Dispose()
     {
         try

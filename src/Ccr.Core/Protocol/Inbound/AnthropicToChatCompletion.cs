@@ -37,7 +37,7 @@ internal static class AnthropicToChatCompletion
             }
         }
 
-        using var writer = new Utf8JsonWriter(output, Json.WriterOptions);
+        using var writer = new Utf8JsonWriter(output, JsonOutput.WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("id"u8, "chatcmpl-" + OpenAINames.BaseId(StringOf(root, "id"u8)));
         writer.WriteString("object"u8, "chat.completion");
@@ -131,7 +131,7 @@ internal static class AnthropicToChatCompletion
         }
 
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, Json.WriterOptions))
+        using (var writer = new Utf8JsonWriter(buffer, JsonOutput.WriterOptions))
         {
             input.WriteTo(writer);
         }

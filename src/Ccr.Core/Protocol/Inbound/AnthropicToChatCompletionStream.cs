@@ -122,7 +122,7 @@ internal sealed class AnthropicToChatCompletionStream : AnthropicSseTranslator
         IsDone = true;
     }
 
-    private Utf8JsonWriter Writer(IBufferWriter<byte> output) => _writer ??= new Utf8JsonWriter(output, Json.WriterOptions);
+    private Utf8JsonWriter Writer(IBufferWriter<byte> output) => _writer ??= new Utf8JsonWriter(output, JsonOutput.WriterOptions);
 
     private void EnsureStarted(IBufferWriter<byte> output)
     {

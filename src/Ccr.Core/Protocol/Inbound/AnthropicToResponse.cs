@@ -47,11 +47,11 @@ internal static class AnthropicToResponse
                     continue;
             }
 
-            state.AppendEscaped(item, JsonEncodedText.Encode(text, Json.WriterOptions.Encoder).EncodedUtf8Bytes);
+            state.AppendEscaped(item, JsonEncodedText.Encode(text, JsonOutput.WriterOptions.Encoder).EncodedUtf8Bytes);
             state.Close(item);
         }
 
-        using var writer = new Utf8JsonWriter(output, Json.WriterOptions);
+        using var writer = new Utf8JsonWriter(output, JsonOutput.WriterOptions);
         state.WriteResponse(writer, state.FinalStatus);
         writer.Flush();
     }

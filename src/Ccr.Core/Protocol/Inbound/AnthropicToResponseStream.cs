@@ -259,7 +259,7 @@ internal sealed class AnthropicToResponseStream : AnthropicSseTranslator
         output.Write("event: "u8);
         output.Write(type);
         output.Write("\ndata: "u8);
-        Utf8JsonWriter writer = _writer ??= new Utf8JsonWriter(output, Json.WriterOptions);
+        Utf8JsonWriter writer = _writer ??= new Utf8JsonWriter(output, JsonOutput.WriterOptions);
         writer.Reset(output);
         writer.WriteStartObject();
         writer.WriteString("type"u8, type);

@@ -51,7 +51,7 @@ internal static class ChatCompletionsRequestTranslator
         bool includeUsage = root.TryGetProperty("stream_options"u8, out JsonElement options) && options.ValueKind == JsonValueKind.Object
             && InboundRequestReader.Bool(options, "include_usage");
 
-        using var writer = new Utf8JsonWriter(anthropicOut, Json.WriterOptions);
+        using var writer = new Utf8JsonWriter(anthropicOut, JsonOutput.WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("model"u8, model);
         InboundRequestReader.WriteMaxTokensAndThinking(

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Ccr.Core.Protocol.Inbound;
@@ -8,12 +7,6 @@ namespace Ccr.Core.Protocol.Inbound;
 /// <summary>Small Utf8JsonReader/Utf8JsonWriter helpers shared by the inbound translators.</summary>
 internal static class Json
 {
-    /// <summary>
-    /// Non-ASCII text stays readable and compact. Output is only ever JSON bodies or SSE data lines,
-    /// never HTML, so the relaxed encoder is safe here.
-    /// </summary>
-    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>Reads the value after a property name: a string's raw quoted token, or empty for null and anything else.</summary>
     public static ReadOnlySpan<byte> ReadString(scoped ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
     {

@@ -69,7 +69,7 @@ internal static class OpenAIErrorWriter
 
     private static void WriteObject(IBufferWriter<byte> output, string message, string type, string? code, string? param)
     {
-        using var writer = new Utf8JsonWriter(output, Json.WriterOptions);
+        using var writer = new Utf8JsonWriter(output, JsonOutput.WriterOptions);
         WriteErrorObject(writer, message, type, code, param);
         writer.Flush();
     }

@@ -44,7 +44,7 @@ internal static class ResponsesRequestTranslator
         }
 
         bool stream = InboundRequestReader.Bool(root, "stream");
-        using var writer = new Utf8JsonWriter(anthropicOut, Json.WriterOptions);
+        using var writer = new Utf8JsonWriter(anthropicOut, JsonOutput.WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("model"u8, model);
         string? effort = null;

@@ -53,19 +53,6 @@ internal sealed class HttpResponse : IResponseSink
         _headers.Add(new KeyValuePair<string, string>(name, value));
     }
 
-    public string? GetHeader(string name)
-    {
-        foreach (KeyValuePair<string, string> header in _headers)
-        {
-            if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return header.Value;
-            }
-        }
-
-        return null;
-    }
-
     public void StartStream(int status, string contentType)
     {
         if (HasStarted)

@@ -1,39 +1,9 @@
 using Ccr.Core.Config;
+using Ccr.Core.Tests.TestSupport;
 
 namespace Ccr.Core.Tests.Config;
 
-/// <summary>A unique folder under the system temp path, deleted on dispose.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public TempFolder()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ccr-tests-" + Guid.NewGuid().ToString("N")[..10]);
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string Write(string name, string text)
-    {
-        string file = System.IO.Path.Combine(Path, name);
-        File.WriteAllText(file, text);
-        return file;
-    }
-
-    public string File_(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
+/// <summary>Loads config text written to a temp folder, with a Coding Plan key in the environment.</summary>
 internal static class TestLoad
 {
     public static readonly IReadOnlyDictionary<string, string?> s_qwenKey =

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Ccr.Core.Routing;
 
 namespace Ccr.Core.Protocol.Inbound;
 

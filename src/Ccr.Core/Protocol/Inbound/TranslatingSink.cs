@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using Ccr.Core.Routing;
 
 namespace Ccr.Core.Protocol.Inbound;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using Ccr.Core.Buffers;
 using Ccr.Core.Protocol;
-using Ccr.Core.Routing;
 
 namespace Ccr.Core.Server.Http;
 

@@ -101,7 +101,10 @@ internal sealed class UpstreamClient : IDisposable
     private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         TimeSpan deadline = context.InitialRequestMessage.Options.TryGetValue(s_connectTimeout, out TimeSpan asked) ? asked : s_defaultConnectTimeout;
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // Dual-mode where the OS has IPv6, so a host name that resolves to either family connects, as the default would.
+        Socket socket = Socket.OSSupportsIPv6
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var connectToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         connectToken.CancelAfter(deadline);
         try

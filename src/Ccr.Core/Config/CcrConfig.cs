@@ -37,8 +37,23 @@ public sealed record CcrConfig
     /// <summary><c>LOG_BODIES</c>: opt-in logging of request bodies (still key-redacted).</summary>
     public bool LogBodies { get; init; }
 
-    /// <summary><c>API_TIMEOUT_MS</c>: the upstream timeout per attempt.</summary>
+    /// <summary>
+    /// <c>API_TIMEOUT_MS</c>: how long an upstream answer may go silent between bytes (the idle deadline). Unless
+    /// <see cref="FirstByteTimeoutMs"/> is set, it also caps the wait for the first byte.
+    /// </summary>
     public int ApiTimeoutMs { get; init; } = 600_000;
+
+    /// <summary><c>CONNECT_TIMEOUT_MS</c>: how long one attempt may take to open its connection to the upstream (default 5 s).</summary>
+    public int ConnectTimeoutMs { get; init; } = 5_000;
+
+    /// <summary>
+    /// <c>FIRST_BYTE_TIMEOUT_MS</c>: how long one attempt may wait, from sending, for the first byte of the answer (for a
+    /// stream, its first event). Null: the smaller of 120 s and <see cref="ApiTimeoutMs"/>; see <c>Routing.AttemptTimeouts</c>.
+    /// </summary>
+    public int? FirstByteTimeoutMs { get; init; }
+
+    /// <summary><c>REQUEST_TIMEOUT_MS</c>: the whole request, fallbacks and streaming included, ends within this (default 30 min).</summary>
+    public int RequestTimeoutMs { get; init; } = 1_800_000;
 
     /// <summary><c>PROXY_URL</c>: an outbound HTTP proxy for upstream calls.</summary>
     public string? ProxyUrl { get; init; }

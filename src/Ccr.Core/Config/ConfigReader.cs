@@ -85,6 +85,9 @@ internal sealed class ConfigReader : ConfigValueReader
             LogLevel = ReadLogLevel(root) ?? defaults.LogLevel,
             LogBodies = ReadBool(root, "LOG_BODIES") ?? defaults.LogBodies,
             ApiTimeoutMs = ReadInt(root, "API_TIMEOUT_MS", 1, int.MaxValue) ?? defaults.ApiTimeoutMs,
+            ConnectTimeoutMs = ReadInt(root, "CONNECT_TIMEOUT_MS", 1, int.MaxValue) ?? defaults.ConnectTimeoutMs,
+            FirstByteTimeoutMs = ReadInt(root, "FIRST_BYTE_TIMEOUT_MS", 1, int.MaxValue),
+            RequestTimeoutMs = ReadInt(root, "REQUEST_TIMEOUT_MS", 1, int.MaxValue) ?? defaults.RequestTimeoutMs,
             ProxyUrl = ReadProxyUrl(root),
             NonInteractiveMode = ReadBool(root, "NON_INTERACTIVE_MODE") ?? defaults.NonInteractiveMode,
             MaxBodyBytes = ReadLong(root, "MAX_BODY_BYTES", 1, long.MaxValue) ?? defaults.MaxBodyBytes,
@@ -187,7 +190,13 @@ internal sealed class ConfigReader : ConfigValueReader
             result[tier.Name] = new RetryPolicy(
                 ReadInt(tier.Value, tierPath, 0, 100, "max_retries") ?? d.MaxRetries,
                 ReadInt(tier.Value, tierPath, 0, int.MaxValue, "base_backoff_ms") ?? d.BaseBackoffMs,
-                ReadDouble(tier.Value, tierPath, "backoff_multiplier") ?? d.BackoffMultiplier);
+                ReadDouble(tier.Value, tierPath, "backoff_multiplier") ?? d.BackoffMultiplier)
+            {
+                // CCR-Rust's spellings (snake_case, and the camelCase aliases its serde accepts), so its configs paste unchanged.
+                FirstByteTimeoutMs = ReadInt(tier.Value, tierPath, 1, int.MaxValue, "stream_first_event_timeout_ms", "streamFirstEventTimeoutMs"),
+                IdleTimeoutMs = ReadInt(tier.Value, tierPath, 1, int.MaxValue, "stream_idle_timeout_ms", "streamIdleTimeoutMs"),
+                RetryOnTimeout = ReadBool(tier.Value, tierPath, "retry_on_timeout", "retryOnTimeout") ?? false,
+            };
         }
 
         return result;

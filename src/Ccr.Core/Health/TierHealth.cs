@@ -15,6 +15,12 @@ internal sealed class TierHealth
     /// <summary>The cooldown when rate-limit headers say zero remaining but give no usable reset.</summary>
     public static readonly TimeSpan DefaultRateLimitCooldown = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a tier that timed out is skipped: long enough that the requests right behind do not each wait out the
+    /// same deadline, short enough that a provider back from a hiccup is tried again soon.
+    /// </summary>
+    public static readonly TimeSpan TimeoutCooldown = TimeSpan.FromSeconds(30);
+
     private static readonly TimeSpan s_defaultOpenDuration = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, KeyHealth> _keys = new(StringComparer.OrdinalIgnoreCase);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using Ccr.Core.Config;
 
 namespace Ccr.Core.Providers;
@@ -12,6 +13,13 @@ namespace Ccr.Core.Providers;
 internal sealed class UpstreamClient : IDisposable
 {
     private static readonly MediaTypeHeaderValue s_json = new("application/json");
+
+    /// <summary>The attempt's connect deadline, carried on the request to <see cref="ConnectAsync"/>.</summary>
+    private static readonly HttpRequestOptionsKey<TimeSpan> s_connectTimeout = new("Ccr.ConnectTimeout");
+
+    /// <summary>For a request that carries no deadline of its own.</summary>
+    private static readonly TimeSpan s_defaultConnectTimeout = TimeSpan.FromSeconds(5);
+
     private readonly HttpClient _client;
 
     public UpstreamClient(string? proxyUrl)
@@ -23,7 +31,12 @@ internal sealed class UpstreamClient : IDisposable
             MaxConnectionsPerServer = int.MaxValue,
             EnableMultipleHttp2Connections = true,
             AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate | DecompressionMethods.Brotli,
-            ConnectTimeout = TimeSpan.FromSeconds(15),
+            // The connect deadline is per attempt and comes from the config in force when the attempt starts: the client is
+            // shared across config reloads, and the handler's own ConnectTimeout is frozen once the first request is sent.
+            // So ConnectAsync reads it from the request, and its timeout has a type of its own (so the router can say
+            // connect_timeout rather than a bare cancellation).
+            ConnectTimeout = Timeout.InfiniteTimeSpan,
+            ConnectCallback = ConnectAsync,
             AllowAutoRedirect = false,
             UseCookies = false,
         };
@@ -50,12 +63,14 @@ internal sealed class UpstreamClient : IDisposable
         ReadOnlyMemory<byte> body,
         bool stream,
         IReadOnlyList<KeyValuePair<string, string>> forwardHeaders,
+        TimeSpan connectTimeout,
         CancellationToken cancellationToken)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, provider.Endpoint)
         {
             Content = new ReadOnlyMemoryContent(body),
         };
+        request.Options.Set(s_connectTimeout, connectTimeout);
         request.Content.Headers.ContentType = s_json;
         if (provider.Endpoint.Scheme == Uri.UriSchemeHttps)
         {
@@ -81,4 +96,31 @@ internal sealed class UpstreamClient : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>Opens the TCP connection as SocketsHttpHandler would, within the connect deadline of the request that asked for it.</summary>
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        TimeSpan deadline = context.InitialRequestMessage.Options.TryGetValue(s_connectTimeout, out TimeSpan asked) ? asked : s_defaultConnectTimeout;
+        // Dual-mode where the OS has IPv6, so a host name that resolves to either family connects, as the default would.
+        Socket socket = Socket.OSSupportsIPv6
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var connectToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connectToken.CancelAfter(deadline);
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, connectToken.Token).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new UpstreamConnectTimeoutException(context.DnsEndPoint.Host, context.DnsEndPoint.Port, deadline);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 }

@@ -12,6 +12,21 @@ namespace Ccr.Core.Routing;
 /// </summary>
 internal static class AttemptExecutor
 {
+    /// <summary>One attempt with no request deadline beyond its own (a provider test).</summary>
+    public static Task<AttemptResult> ExecuteAsync(
+        RouterEngine engine,
+        ConfigSnapshot snapshot,
+        RoutePlan plan,
+        PlannedTarget target,
+        InboundRequest request,
+        IResponseSink sink,
+        CancellationToken cancellationToken) =>
+        ExecuteAsync(engine, snapshot, plan, target, request, sink, CancellationToken.None, cancellationToken);
+
+    /// <summary>
+    /// One attempt within the tier's connect, first-byte and idle deadlines; <paramref name="requestDeadline"/> fires when the
+    /// whole request's time is up, <paramref name="cancellationToken"/> when the client goes away.
+    /// </summary>
     public static async Task<AttemptResult> ExecuteAsync(
         RouterEngine engine,
         ConfigSnapshot snapshot,
@@ -19,6 +34,23 @@ internal static class AttemptExecutor
         PlannedTarget target,
         InboundRequest request,
         IResponseSink sink,
+        CancellationToken requestDeadline,
+        CancellationToken cancellationToken)
+    {
+        ProviderRuntime provider = target.Provider!;
+        RetryPolicy policy = snapshot.Config.Router.RetryPolicyFor(Math.Max(target.TierIndex, 0), provider.Config.TierName);
+        using var clock = new AttemptClock(AttemptTimeouts.For(snapshot.Config, policy), engine.Time, requestDeadline, cancellationToken);
+        AttemptResult result = await AttemptAsync(engine, plan, target, request, sink, clock, cancellationToken).ConfigureAwait(false);
+        return clock.Fired == UpstreamDeadline.None ? result : result with { Deadline = clock.Fired };
+    }
+
+    private static async Task<AttemptResult> AttemptAsync(
+        RouterEngine engine,
+        RoutePlan plan,
+        PlannedTarget target,
+        InboundRequest request,
+        IResponseSink sink,
+        AttemptClock clock,
         CancellationToken cancellationToken)
     {
         ProviderRuntime provider = target.Provider!;
@@ -39,10 +71,6 @@ internal static class AttemptExecutor
 
         // A same-protocol chat answer goes to the client's own sink, past the one that would translate it from Anthropic.
         IResponseSink output = kind == UpstreamRequestKind.ChatPassthrough ? request.ClientSink! : sink;
-        TimeSpan timeout = TimeSpan.FromMilliseconds(Math.Max(1, snapshot.Config.ApiTimeoutMs));
-        using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attemptToken.CancelAfter(timeout);
-
         HttpResponseMessage response;
         try
         {
@@ -52,11 +80,12 @@ internal static class AttemptExecutor
                 upstreamBody.WrittenMemory,
                 request.Facts.Stream,
                 kind == UpstreamRequestKind.AnthropicPassthrough ? request.ForwardHeaders : Array.Empty<KeyValuePair<string, string>>(),
-                attemptToken.Token).ConfigureAwait(false);
+                clock.Timeouts.Connect,
+                clock.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (AttemptIO.IsTransportFailure(e))
         {
-            return TransportFailure(e, provider.Config, cancellationToken);
+            return TransportFailure(e, provider.Config, clock, cancellationToken);
         }
 
         using (response)
@@ -70,32 +99,38 @@ internal static class AttemptExecutor
             {
                 if (!response.IsSuccessStatusCode)
                 {
-                    using PooledBufferWriter errorBody = await WholeBodyForwarder.ReadBoundedAsync(response, WholeBodyForwarder.MaxErrorBodyBytes, attemptToken.Token).ConfigureAwait(false);
+                    // An error status is the answer's first byte: its body is bounded by the idle deadline.
+                    clock.ArmIdle();
+                    using PooledBufferWriter errorBody = await WholeBodyForwarder.ReadBoundedAsync(response, WholeBodyForwarder.MaxErrorBodyBytes, clock.Token).ConfigureAwait(false);
                     return AttemptResult.Fail(UpstreamErrorMapper.FromHttp((int)response.StatusCode, errorBody.WrittenSpan, HeaderMap(response), provider.Config));
                 }
 
                 bool eventStream = IsEventStream(response);
                 if (!request.Facts.Stream || !eventStream)
                 {
-                    return await WholeBodyForwarder.ForwardAsync(response, target, translate, request.Facts.Stream, eventStream, output, attemptToken.Token, cancellationToken).ConfigureAwait(false);
+                    // A whole body comes when it is ready, so its headers are its first byte; the rest is bounded by the idle deadline.
+                    clock.ArmIdle();
+                    return await WholeBodyForwarder.ForwardAsync(response, target, translate, request.Facts.Stream, eventStream, output, clock.Token, cancellationToken).ConfigureAwait(false);
                 }
 
-                Stream upstream = await response.Content.ReadAsStreamAsync(attemptToken.Token).ConfigureAwait(false);
+                // A stream's headers often come at once, before the model has produced anything: the first-byte deadline
+                // runs on until the first event, which the forwarder sees.
+                Stream upstream = await response.Content.ReadAsStreamAsync(clock.Token).ConfigureAwait(false);
                 await using ConfiguredAsyncDisposable upstreamScope = upstream.ConfigureAwait(false);
-                var forwarder = new StreamForwarder(engine.Metrics, target, output, attemptToken, timeout, cancellationToken);
+                var forwarder = new StreamForwarder(engine.Metrics, target, output, clock, cancellationToken);
                 return translate
                     ? await forwarder.TranslateAsync(upstream, new OpenAIToAnthropicStream(target.Key, TokenCounter.Estimate(request.Body.Span), provider.Config)).ConfigureAwait(false)
                     : await forwarder.PassThroughAsync(upstream, request.ClientProtocol == ClientProtocol.OpenAIChat).ConfigureAwait(false);
             }
             catch (Exception e) when (AttemptIO.IsTransportFailure(e))
             {
-                return TransportFailure(e, provider.Config, cancellationToken);
+                return TransportFailure(e, provider.Config, clock, cancellationToken);
             }
         }
     }
 
-    private static AttemptResult TransportFailure(Exception e, ProviderConfig provider, CancellationToken clientToken) =>
-        clientToken.IsCancellationRequested ? AttemptResult.ClientGone : AttemptResult.Fail(UpstreamErrorMapper.FromException(e, provider));
+    private static AttemptResult TransportFailure(Exception e, ProviderConfig provider, AttemptClock clock, CancellationToken clientToken) =>
+        clientToken.IsCancellationRequested ? AttemptResult.ClientGone : AttemptResult.Fail(clock.Failure(e, provider));
 
     private static bool IsEventStream(HttpResponseMessage response) =>
         response.Content.Headers.ContentType?.MediaType is string media &&

@@ -12,6 +12,7 @@ namespace Ccr.Core.Routing;
 /// Routes one Messages request through its planned targets: skips tiers that cannot serve
 /// (key missing, cooling down, circuit open, out of quota), retries per tierRetries, falls to the
 /// next tier on retryable failures, and commits to a target only when its first byte is good.
+/// A timeout leaves the tier at once and cools it down; the whole request ends within REQUEST_TIMEOUT_MS.
 /// </summary>
 internal sealed class MessageRouter
 {
@@ -58,6 +59,8 @@ internal sealed class MessageRouter
             Body = snapshot.Config.LogBodies ? System.Text.Encoding.UTF8.GetString(request.Body.Span) : null,
         });
 
+        // The total deadline covers every tier and the stream that follows, so the client hears back within a known bound.
+        using var requestDeadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, snapshot.Config.RequestTimeoutMs)), _engine.Time);
         var skipped = new StringBuilder();
         bool onlyLimited = true;
         DateTimeOffset? retryAt = null;
@@ -67,6 +70,11 @@ internal sealed class MessageRouter
 
         foreach (PlannedTarget target in plan.Targets)
         {
+            if (requestDeadline.IsCancellationRequested)
+            {
+                break;
+            }
+
             SkipReason skipReason = Check(target, out DateTimeOffset? until);
             if (skipReason != SkipReason.None)
             {
@@ -98,19 +106,23 @@ internal sealed class MessageRouter
 
             previousProvider = provider.Name;
             RetryPolicy policy = snapshot.Config.Router.RetryPolicyFor(Math.Max(target.TierIndex, 0), provider.Config.TierName);
+            bool timedOut = false;
             for (int attempt = 0; attempt <= policy.MaxRetries; attempt++)
             {
                 if (attempt > 0)
                 {
                     _engine.Metrics.RecordRetry(provider.Name, target.TierName);
                     TimeSpan delay = Backoff(policy, attempt, lastFailure?.RetryAfter);
-                    await Task.Delay(delay, _engine.Time, cancellationToken).ConfigureAwait(false);
+                    if (!await WaitAsync(delay, requestDeadline.Token, cancellationToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
                 }
 
                 attempts++;
                 long attemptStarted = Stopwatch.GetTimestamp();
                 _engine.Quota.RecordRequest(provider.Config);
-                AttemptResult result = await AttemptExecutor.ExecuteAsync(_engine, snapshot, plan, target, request, sink, cancellationToken).ConfigureAwait(false);
+                AttemptResult result = await AttemptExecutor.ExecuteAsync(_engine, snapshot, plan, target, request, sink, requestDeadline.Token, cancellationToken).ConfigureAwait(false);
                 double attemptMs = ElapsedMs(attemptStarted);
                 _engine.Metrics.RecordLatency(provider.Name, target.TierName, attemptMs);
 
@@ -149,7 +161,7 @@ internal sealed class MessageRouter
                     // Bytes already reached the client: the stream ended with an error event; no fallback is possible.
                     _engine.Health.RecordFailure(target.Key, failure.Error.Message);
                     _engine.Metrics.RecordAttempt(provider.Name, target.TierName, "error_mid_stream");
-                    LogAttempt(request, target, attempt, routeSource, failure.Error.Status, "error", attemptMs, result.Summary, failure.Error);
+                    LogAttempt(request, target, attempt, routeSource, failure.Error.Status, "error", attemptMs, result.Summary, failure.Error, result.Deadline);
                     return new RouteResult { Status = failure.Error.Status, Provider = provider.Name, Model = target.Target.Model, TierName = target.TierName, Attempts = attempts, Error = failure.Error, LatencyMs = ElapsedMs(started) };
                 }
 
@@ -162,11 +174,19 @@ internal sealed class MessageRouter
                     return new RouteResult { Status = failure.Error.Status, Provider = provider.Name, Model = target.Target.Model, TierName = target.TierName, Attempts = attempts, Error = failure.Error, LatencyMs = ElapsedMs(started) };
                 }
 
+                if (result.Deadline == UpstreamDeadline.Request)
+                {
+                    // The request's own time ran out: not the tier's fault, and no other tier has time left either.
+                    _engine.Metrics.RecordAttempt(provider.Name, target.TierName, "request_timeout");
+                    LogAttempt(request, target, attempt, routeSource, failure.Error.Status, "error", attemptMs, null, failure.Error, result.Deadline);
+                    break;
+                }
+
                 _engine.Health.RecordFailure(target.Key, failure.Error.Message);
-                bool moveOn = ShouldLeaveTier(provider, target, failure, attempt, policy);
+                bool moveOn = ShouldLeaveTier(provider, target, failure, result.Deadline, attempt, policy, ref timedOut);
                 string outcome = moveOn ? "fallback" : "retry";
                 _engine.Metrics.RecordAttempt(provider.Name, target.TierName, outcome);
-                LogAttempt(request, target, attempt, routeSource, failure.Error.Status, outcome, attemptMs, null, failure.Error);
+                LogAttempt(request, target, attempt, routeSource, failure.Error.Status, outcome, attemptMs, null, failure.Error, result.Deadline);
                 if (moveOn)
                 {
                     NoteSkip(skipped, target, failure.Error.Type + ": " + failure.Error.Message, null);
@@ -176,7 +196,11 @@ internal sealed class MessageRouter
         }
 
         AnthropicError final = FinalError(lastFailure, skipped);
-        if (lastFailure is null && onlyLimited && retryAt is DateTimeOffset at)
+        if (requestDeadline.IsCancellationRequested)
+        {
+            final = AttemptClock.RequestTimeoutError("", " Tiers tried: " + (skipped.Length == 0 ? "none" : skipped.ToString()) + ".");
+        }
+        else if (lastFailure is null && onlyLimited && retryAt is DateTimeOffset at)
         {
             // Every tier is rate limited or out of quota: say so as a 429 clients know how to wait for.
             int seconds = (int)Math.Clamp(Math.Ceiling((at - _engine.Time.GetUtcNow()).TotalSeconds), 1, 86_400);
@@ -186,7 +210,8 @@ internal sealed class MessageRouter
         }
 
         await WriteErrorAsync(sink, final, request.RequestId, cancellationToken).ConfigureAwait(false);
-        Log(request, "result", null, routeSource, attempts, final.Status, "error", started, final);
+        Write(request, "result", null, routeSource, attempts, final.Status, "error", ElapsedMs(started), null, final,
+            requestDeadline.IsCancellationRequested ? UpstreamDeadline.Request : UpstreamDeadline.None);
         return new RouteResult { Status = final.Status, Attempts = attempts, Error = final, LatencyMs = ElapsedMs(started) };
     }
 
@@ -238,10 +263,22 @@ internal sealed class MessageRouter
     };
 
     /// <summary>Decides whether a failed attempt is retried on this tier or the request moves to the next tier.</summary>
-    private bool ShouldLeaveTier(ProviderRuntime provider, PlannedTarget target, UpstreamFailure failure, int attempt, RetryPolicy policy)
+    /// <remarks><paramref name="timedOut"/>: this tier has timed out before in this request; set here when it does.</remarks>
+    private bool ShouldLeaveTier(ProviderRuntime provider, PlannedTarget target, UpstreamFailure failure, UpstreamDeadline deadline, int attempt, RetryPolicy policy, ref bool timedOut)
     {
         switch (failure.Kind)
         {
+            case FailureKind.Timeout:
+                // A provider that did not answer in time is seldom a blip: retrying it costs another whole deadline. Unless
+                // the tier allows one retry on a timeout, move on now, and let the next requests skip the tier for a while.
+                if (policy.RetryOnTimeout && !timedOut && attempt < policy.MaxRetries)
+                {
+                    timedOut = true;
+                    return false;
+                }
+
+                _engine.Health.CoolDown(target.Key, TierHealth.TimeoutCooldown, deadline == UpstreamDeadline.None ? "timeout" : AttemptClock.DeadlineText(deadline));
+                return true;
             case FailureKind.QuotaExceeded:
                 _engine.Quota.MarkExhausted(provider.Config, null);
                 _engine.Metrics.RecordRateLimited(provider.Name, target.TierName);
@@ -314,13 +351,31 @@ internal sealed class MessageRouter
         return sink.WriteCompleteAsync(error.Status, "application/json", buffer.WrittenMemory, cancellationToken).AsTask();
     }
 
-    private void LogAttempt(InboundRequest request, PlannedTarget target, int attempt, string routeSource, int status, string outcome, double latencyMs, ResponseSummary? summary, AnthropicError? error) =>
-        Write(request, "attempt", target, routeSource, attempt, status, outcome, latencyMs, summary, error);
+    /// <summary>
+    /// Waits out a retry backoff; false when the request's total deadline passed first. The client leaving still
+    /// throws, as it always did.
+    /// </summary>
+    private async Task<bool> WaitAsync(TimeSpan delay, CancellationToken requestDeadline, CancellationToken clientToken)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(requestDeadline, clientToken);
+        try
+        {
+            await Task.Delay(delay, _engine.Time, either.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!clientToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private void LogAttempt(InboundRequest request, PlannedTarget target, int attempt, string routeSource, int status, string outcome, double latencyMs, ResponseSummary? summary, AnthropicError? error, UpstreamDeadline deadline = UpstreamDeadline.None) =>
+        Write(request, "attempt", target, routeSource, attempt, status, outcome, latencyMs, summary, error, deadline);
 
     private void Log(InboundRequest request, string evt, PlannedTarget? target, string? routeSource, int attempt, int status, string outcome, long started, AnthropicError? error) =>
         Write(request, evt, target, routeSource, attempt, status, outcome, ElapsedMs(started), null, error);
 
-    private void Write(InboundRequest request, string evt, PlannedTarget? target, string? routeSource, int attempt, int status, string outcome, double latencyMs, ResponseSummary? summary, AnthropicError? error)
+    private void Write(InboundRequest request, string evt, PlannedTarget? target, string? routeSource, int attempt, int status, string outcome, double latencyMs, ResponseSummary? summary, AnthropicError? error, UpstreamDeadline deadline = UpstreamDeadline.None)
     {
         _engine.Log.Write(new DecisionLogEntry
         {
@@ -340,6 +395,7 @@ internal sealed class MessageRouter
             OutputTokens = summary?.OutputTokens,
             ErrorType = error?.Type,
             ErrorMessage = error?.Message,
+            Deadline = deadline == UpstreamDeadline.None ? null : AttemptClock.DeadlineText(deadline),
         });
     }
 

@@ -19,24 +19,28 @@ internal sealed class StreamForwarder
     private readonly PlannedTarget _target;
     private readonly ProviderConfig _provider;
     private readonly IResponseSink _sink;
-    private readonly CancellationTokenSource _attemptToken;
-    private readonly TimeSpan _idleTimeout;
+    private readonly AttemptClock _clock;
     private readonly CancellationToken _clientToken;
 
     /// <summary>
-    /// A forwarder for one attempt at <paramref name="target"/>, writing to <paramref name="sink"/>. <paramref name="attemptToken"/>
-    /// cancels the upstream read and is re-armed with <paramref name="idleTimeout"/> as data flows; <paramref name="clientToken"/>
-    /// is cancelled when the client goes away; <paramref name="metrics"/> counts open streams.
+    /// A forwarder for one attempt at <paramref name="target"/>, writing to <paramref name="sink"/>. <paramref name="clock"/>
+    /// cancels the upstream read: at its first-byte deadline until the first event, then at its idle deadline, re-armed as
+    /// data flows. <paramref name="clientToken"/> is cancelled when the client goes away; <paramref name="metrics"/> counts open streams.
     /// </summary>
-    public StreamForwarder(CcrMetrics metrics, PlannedTarget target, IResponseSink sink, CancellationTokenSource attemptToken, TimeSpan idleTimeout, CancellationToken clientToken)
+    public StreamForwarder(CcrMetrics metrics, PlannedTarget target, IResponseSink sink, AttemptClock clock, CancellationToken clientToken)
     {
         _metrics = metrics;
         _target = target;
         _provider = target.Provider!.Config;
         _sink = sink;
-        _attemptToken = attemptToken;
-        _idleTimeout = idleTimeout;
+        _clock = clock;
         _clientToken = clientToken;
+    }
+
+    /// <summary>A forwarder whose upstream read is cancelled by <paramref name="attemptToken"/>, re-armed with <paramref name="idleTimeout"/> as data flows.</summary>
+    public StreamForwarder(CcrMetrics metrics, PlannedTarget target, IResponseSink sink, CancellationTokenSource attemptToken, TimeSpan idleTimeout, CancellationToken clientToken)
+        : this(metrics, target, sink, new AttemptClock(attemptToken, idleTimeout), clientToken)
+    {
     }
 
     /// <summary>Translates an OpenAI stream to Anthropic events, one client write per burst of events already read.</summary>
@@ -45,7 +49,7 @@ internal sealed class StreamForwarder
         using var output = new PooledBufferWriter(4096);
         using var events = new UpstreamSseReader(upstream);
         bool started = false;
-        var idle = new IdleTimer(_attemptToken, _idleTimeout);
+        var idle = new IdleTimer(_clock.Timer, _clock.Timeouts.Idle);
         try
         {
             while (true)
@@ -61,6 +65,7 @@ internal sealed class StreamForwarder
 
                 if (!started && output.WrittenCount > 0)
                 {
+                    _clock.ArmIdle();
                     Start();
                     started = true;
                 }
@@ -72,14 +77,19 @@ internal sealed class StreamForwarder
 
                 try
                 {
-                    idle.Touch();
-                    ValueTask<bool> fill = events.FillAsync(_attemptToken.Token);
+                    // Until the first event, bytes that frame nothing (keep-alive comments) do not hold the first-byte deadline off.
+                    if (started)
+                    {
+                        idle.Touch();
+                    }
+
+                    ValueTask<bool> fill = events.FillAsync(_clock.Token);
 
                     // Every event already read went into one buffer, sent in one write; the client gets what is ready
                     // as soon as the proxy would otherwise wait. Under load a burst of queued events becomes one send.
                     if (!fill.IsCompleted && started && output.WrittenCount > 0 && !await AttemptIO.TryWriteAsync(_sink, output, _clientToken).ConfigureAwait(false))
                     {
-                        await _attemptToken.CancelAsync().ConfigureAwait(false);
+                        await _clock.CancelAsync().ConfigureAwait(false);
                         await DrainAsync(fill).ConfigureAwait(false);
                         return AttemptResult.ClientGone;
                     }
@@ -93,7 +103,7 @@ internal sealed class StreamForwarder
                         return AttemptResult.ClientGone;
                     }
 
-                    UpstreamFailure failure = UpstreamErrorMapper.FromException(e, _provider);
+                    UpstreamFailure failure = _clock.Failure(e, _provider);
                     return started ? await EndWithErrorAsync(translator, failure, output).ConfigureAwait(false) : AttemptResult.Fail(failure);
                 }
             }
@@ -145,8 +155,7 @@ internal sealed class StreamForwarder
                     return AttemptResult.Fail(AttemptIO.InvalidResponse("the upstream's first stream event is larger than 1 MiB"));
                 }
 
-                _attemptToken.CancelAfter(_idleTimeout);
-                await events.FillAsync(_attemptToken.Token).ConfigureAwait(false);
+                await events.FillAsync(_clock.Token).ConfigureAwait(false);
             }
 
             if (events.Raw.IsEmpty)
@@ -158,8 +167,9 @@ internal sealed class StreamForwarder
             buffer.Write(events.Raw.Span);
         }
 
+        _clock.ArmIdle();
         Start();
-        var idle = new IdleTimer(_attemptToken, _idleTimeout);
+        var idle = new IdleTimer(_clock.Timer, _clock.Timeouts.Idle);
         try
         {
             if (!await AttemptIO.TryWriteAsync(_sink, buffer, _clientToken).ConfigureAwait(false))
@@ -173,7 +183,7 @@ internal sealed class StreamForwarder
                 try
                 {
                     idle.Touch();
-                    read = await upstream.ReadAsync(buffer.GetMemory(16 * 1024), _attemptToken.Token).ConfigureAwait(false);
+                    read = await upstream.ReadAsync(buffer.GetMemory(16 * 1024), _clock.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (AttemptIO.IsTransportFailure(e))
                 {
@@ -182,7 +192,7 @@ internal sealed class StreamForwarder
                         return AttemptResult.ClientGone;
                     }
 
-                    UpstreamFailure failure = UpstreamErrorMapper.FromException(e, _provider);
+                    UpstreamFailure failure = _clock.Failure(e, _provider);
                     WriteErrorEvent(failure.Error, buffer, openAIClient);
                     await AttemptIO.TryWriteAsync(_sink, buffer, _clientToken).ConfigureAwait(false);
                     return new AttemptResult(AttemptOutcome.FailedAfterStart, failure, null);

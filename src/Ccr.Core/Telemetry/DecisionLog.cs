@@ -244,6 +244,7 @@ internal sealed class DecisionLog : IAsyncDisposable
         WriteNumber(json, "output_tokens", e.OutputTokens);
         WriteRedacted(json, "error_type", e.ErrorType);
         WriteRedacted(json, "error_message", e.ErrorMessage);
+        WriteRedacted(json, "deadline", e.Deadline);
         WriteRedacted(json, "body", e.Body);
         json.WriteEndObject();
     }

@@ -55,6 +55,9 @@ internal readonly record struct DecisionLogEntry
     /// <summary>The error text (redacted before it is written).</summary>
     public string? ErrorMessage { get; init; }
 
+    /// <summary>Which deadline ended the attempt or request: connect_timeout, first_byte_timeout, idle_timeout or request_timeout.</summary>
+    public string? Deadline { get; init; }
+
     /// <summary>The preset name when the request came through <c>/preset/{name}</c>.</summary>
     public string? Preset { get; init; }
 

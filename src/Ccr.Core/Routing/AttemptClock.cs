@@ -1,0 +1,150 @@
+using System.Globalization;
+using Ccr.Core.Config;
+using Ccr.Core.Protocol;
+using Ccr.Core.Providers;
+
+namespace Ccr.Core.Routing;
+
+/// <summary>
+/// The deadlines of one attempt as one cancellation token: the first-byte deadline from sending, then the idle deadline
+/// re-armed as data flows, with the request's total deadline and the client linked in. When the token fires, the clock
+/// knows which deadline it was, so the failure can say so (<c>first_byte_timeout</c>, <c>idle_timeout</c>...).
+/// The connect deadline is enforced by the upstream client; the clock recognises its exception.
+/// </summary>
+internal sealed class AttemptClock : IDisposable
+{
+    private readonly CancellationTokenSource _timer;
+    private readonly CancellationTokenSource? _linked;
+    private readonly CancellationToken _requestDeadline;
+    private readonly AttemptTimeouts _timeouts;
+    private int _armed;
+
+    /// <summary>
+    /// Starts the clock: the first-byte deadline runs from now on <paramref name="time"/>. <paramref name="requestDeadline"/>
+    /// fires at the request's total deadline; <paramref name="clientToken"/> when the client goes away.
+    /// </summary>
+    public AttemptClock(AttemptTimeouts timeouts, TimeProvider time, CancellationToken requestDeadline, CancellationToken clientToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _timeouts = timeouts;
+        _requestDeadline = requestDeadline;
+        _armed = (int)UpstreamDeadline.FirstByte;
+        _timer = new CancellationTokenSource(timeouts.FirstByte, time);
+        _linked = CancellationTokenSource.CreateLinkedTokenSource(_timer.Token, requestDeadline, clientToken);
+    }
+
+    /// <summary>A clock over a token source the caller owns, already past its first byte (a forwarder driven on its own).</summary>
+    public AttemptClock(CancellationTokenSource attemptToken, TimeSpan idleTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(attemptToken);
+        _timer = attemptToken;
+        _timeouts = new AttemptTimeouts(idleTimeout, idleTimeout, idleTimeout);
+        _armed = (int)UpstreamDeadline.Idle;
+    }
+
+    /// <summary>Cancels the upstream call when a deadline passes, the request's time is up or the client goes.</summary>
+    public CancellationToken Token => _linked?.Token ?? _timer.Token;
+
+    /// <summary>The token source the idle deadline is re-armed on (see <see cref="IdleTimer"/>).</summary>
+    public CancellationTokenSource Timer => _timer;
+
+    /// <summary>The deadlines this clock runs.</summary>
+    public AttemptTimeouts Timeouts => _timeouts;
+
+    /// <summary>The deadline behind the last failure made by <see cref="Failure"/>, or None.</summary>
+    public UpstreamDeadline Fired { get; private set; }
+
+    /// <summary>The answer has begun: from now on silence is bounded by the idle deadline.</summary>
+    public void ArmIdle()
+    {
+        if (_armed == (int)UpstreamDeadline.Idle)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _armed, (int)UpstreamDeadline.Idle);
+        _timer.CancelAfter(_timeouts.Idle);
+    }
+
+    /// <summary>Stops the upstream call now (the client left); no deadline is blamed.</summary>
+    public Task CancelAsync() => _linked is not null ? _linked.CancelAsync() : _timer.CancelAsync();
+
+    /// <summary>
+    /// Classifies a failed upstream call: a deadline that fired becomes a timeout naming it; anything else is
+    /// classified as before by <see cref="UpstreamErrorMapper.FromException"/>.
+    /// </summary>
+    public UpstreamFailure Failure(Exception e, ProviderConfig provider)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(provider);
+        UpstreamDeadline deadline = WhichFired(e);
+        if (deadline == UpstreamDeadline.None)
+        {
+            return UpstreamErrorMapper.FromException(e, provider);
+        }
+
+        Fired = deadline;
+        return Timeout(deadline, provider);
+    }
+
+    /// <summary>The failure a deadline makes, as the client and the decision log see it.</summary>
+    public UpstreamFailure Timeout(UpstreamDeadline deadline, ProviderConfig provider)
+    {
+        string name = provider.Name + ": " + DeadlineText(deadline) + ": ";
+        AnthropicError error = deadline switch
+        {
+            UpstreamDeadline.Connect => new AnthropicError(502, "api_error",
+                name + "no connection to " + provider.Endpoint.GetLeftPart(UriPartial.Authority) + " within " + Ms(_timeouts.Connect) + " (CONNECT_TIMEOUT_MS)."),
+            UpstreamDeadline.FirstByte => new AnthropicError(529, "overloaded_error",
+                name + "no answer within " + Ms(_timeouts.FirstByte) + " of sending (FIRST_BYTE_TIMEOUT_MS); the provider may be overloaded."),
+            UpstreamDeadline.Idle => new AnthropicError(529, "overloaded_error",
+                name + "the answer went silent for " + Ms(_timeouts.Idle) + " (API_TIMEOUT_MS); the provider may be overloaded."),
+            _ => RequestTimeoutError(provider.Name + ": "),
+        };
+        return new UpstreamFailure(error, FailureKind.Timeout, Retryable: deadline != UpstreamDeadline.Request, ClientFault: false, RetryAfter: null);
+    }
+
+    /// <summary>The error for a request that ran past REQUEST_TIMEOUT_MS; <paramref name="prefix"/> names where it was, <paramref name="suffix"/> what was tried.</summary>
+    public static AnthropicError RequestTimeoutError(string prefix, string suffix = "") =>
+        new(504, "timeout_error", prefix + DeadlineText(UpstreamDeadline.Request) + ": no complete answer within REQUEST_TIMEOUT_MS." + suffix);
+
+    /// <summary>The deadline's name in the decision log, tier errors and messages (operators grep for these).</summary>
+    public static string DeadlineText(UpstreamDeadline deadline) => deadline switch
+    {
+        UpstreamDeadline.Connect => "connect_timeout",
+        UpstreamDeadline.FirstByte => "first_byte_timeout",
+        UpstreamDeadline.Idle => "idle_timeout",
+        UpstreamDeadline.Request => "request_timeout",
+        _ => "none",
+    };
+
+    public void Dispose()
+    {
+        if (_linked is not null)
+        {
+            // The timer is ours only when the linked source is; a caller-owned source is the caller's to dispose.
+            _linked.Dispose();
+            _timer.Dispose();
+        }
+    }
+
+    private UpstreamDeadline WhichFired(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is UpstreamConnectTimeoutException)
+            {
+                return UpstreamDeadline.Connect;
+            }
+        }
+
+        if (_requestDeadline.IsCancellationRequested)
+        {
+            return UpstreamDeadline.Request;
+        }
+
+        return _timer.IsCancellationRequested ? (UpstreamDeadline)Volatile.Read(ref _armed) : UpstreamDeadline.None;
+    }
+
+    private static string Ms(TimeSpan span) => ((long)span.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + " ms";
+}

@@ -90,8 +90,7 @@ internal static class AttemptExecutor
         }
 
         TimeSpan timeout = TimeSpan.FromMilliseconds(Math.Max(1, snapshot.Config.ApiTimeoutMs));
-        using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attemptToken.CancelAfter(timeout);
+        using var attemptToken = new AttemptDeadline(cancellationToken, timeout);
 
         HttpResponseMessage response;
         try
@@ -207,7 +206,7 @@ internal static class AttemptExecutor
         InboundRequest request,
         HttpResponseMessage response,
         IResponseSink sink,
-        CancellationTokenSource attemptToken,
+        AttemptDeadline attemptToken,
         TimeSpan idleTimeout,
         CancellationToken clientToken)
     {
@@ -322,7 +321,7 @@ internal static class AttemptExecutor
         HttpResponseMessage response,
         IResponseSink sink,
         bool openAIClient,
-        CancellationTokenSource attemptToken,
+        AttemptDeadline attemptToken,
         TimeSpan idleTimeout,
         CancellationToken clientToken)
     {
@@ -523,11 +522,11 @@ internal static class AttemptExecutor
     /// </summary>
     private struct IdleTimer
     {
-        private readonly CancellationTokenSource _source;
+        private readonly AttemptDeadline _source;
         private readonly TimeSpan _timeout;
         private long _armedAt;
 
-        public IdleTimer(CancellationTokenSource source, TimeSpan timeout)
+        public IdleTimer(AttemptDeadline source, TimeSpan timeout)
         {
             _source = source;
             _timeout = timeout;

@@ -135,6 +135,9 @@ public sealed class CcrProxy : IAsyncDisposable
     /// <summary>Requests answered so far.</summary>
     public long RequestsServed => _server.RequestsServed;
 
+    /// <summary>Client connections taken from the listen backlog so far.</summary>
+    internal long ConnectionsAccepted => _server.ConnectionsAccepted;
+
     /// <summary>Streams open right now.</summary>
     public long ActiveStreams => Engine.Metrics.ActiveStreams;
 

@@ -135,6 +135,9 @@ public sealed class CcrProxy : IAsyncDisposable
     /// <summary>Requests answered so far.</summary>
     public long RequestsServed => _server.RequestsServed;
 
+    /// <summary>Requests being handled right now; a request's log lines are written before it stops counting.</summary>
+    internal int RequestsInFlight => _server.InFlight;
+
     /// <summary>Client connections taken from the listen backlog so far.</summary>
     internal long ConnectionsAccepted => _server.ConnectionsAccepted;
 

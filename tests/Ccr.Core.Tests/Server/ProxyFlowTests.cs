@@ -441,7 +441,14 @@ public class ProxyFlowTests
         await using ProxyFixture f = await ProxyFixture.StartAsync(config, u => u.Script("qwen3-coder-plus", FakeReply.SlowFirstByte(TimeSpan.FromSeconds(2), FakeReply.Text("slow"))));
 
         Task<(HttpResponseMessage, JsonNode)> slow = f.PostJsonAsync("/v1/messages", SeedVerifyBody);
-        await Task.Delay(500);
+
+        // The slow request holds the only slot once the upstream has it; a fixed 500 ms sleep assumed it got there.
+        var admitting = System.Diagnostics.Stopwatch.StartNew();
+        while (f.Upstream.CountFor("qwen3-coder-plus") == 0 && admitting.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(10);
+        }
+
         (HttpResponseMessage shed, JsonNode shedBody) = await f.PostJsonAsync("/v1/messages", SeedVerifyBody);
         (HttpResponseMessage first, _) = await slow;
 

@@ -13,7 +13,7 @@ namespace Ccr.Core.Routing;
 /// </summary>
 internal sealed class AttemptClock : IDisposable
 {
-    private readonly CancellationTokenSource _timer;
+    private readonly AttemptDeadline _timer;
     private readonly CancellationTokenSource? _linked;
     private readonly CancellationToken _requestDeadline;
     private readonly AttemptTimeouts _timeouts;
@@ -29,7 +29,7 @@ internal sealed class AttemptClock : IDisposable
         _timeouts = timeouts;
         _requestDeadline = requestDeadline;
         _armed = (int)UpstreamDeadline.FirstByte;
-        _timer = new CancellationTokenSource(timeouts.FirstByte, time);
+        _timer = new AttemptDeadline(time, timeouts.FirstByte);
         _linked = CancellationTokenSource.CreateLinkedTokenSource(_timer.Token, requestDeadline, clientToken);
     }
 
@@ -37,7 +37,7 @@ internal sealed class AttemptClock : IDisposable
     public AttemptClock(CancellationTokenSource attemptToken, TimeSpan idleTimeout)
     {
         ArgumentNullException.ThrowIfNull(attemptToken);
-        _timer = attemptToken;
+        _timer = new AttemptDeadline(attemptToken, TimeProvider.System);
         _timeouts = new AttemptTimeouts(idleTimeout, idleTimeout, idleTimeout);
         _armed = (int)UpstreamDeadline.Idle;
     }
@@ -45,8 +45,8 @@ internal sealed class AttemptClock : IDisposable
     /// <summary>Cancels the upstream call when a deadline passes, the request's time is up or the client goes.</summary>
     public CancellationToken Token => _linked?.Token ?? _timer.Token;
 
-    /// <summary>The token source the idle deadline is re-armed on (see <see cref="IdleTimer"/>).</summary>
-    public CancellationTokenSource Timer => _timer;
+    /// <summary>The deadline the idle timeout is re-armed on (see <see cref="IdleTimer"/>).</summary>
+    public AttemptDeadline Timer => _timer;
 
     /// <summary>The deadlines this clock runs.</summary>
     public AttemptTimeouts Timeouts => _timeouts;
@@ -120,12 +120,9 @@ internal sealed class AttemptClock : IDisposable
 
     public void Dispose()
     {
-        if (_linked is not null)
-        {
-            // The timer is ours only when the linked source is; a caller-owned source is the caller's to dispose.
-            _linked.Dispose();
-            _timer.Dispose();
-        }
+        // A caller-owned token source stays the caller's to dispose; the deadline over it only lets go of it.
+        _linked?.Dispose();
+        _timer.Dispose();
     }
 
     private UpstreamDeadline WhichFired(Exception e)

@@ -6,11 +6,11 @@ namespace Ccr.Core.Routing;
 /// </summary>
 internal struct IdleTimer
 {
-    private readonly CancellationTokenSource _source;
+    private readonly AttemptDeadline _source;
     private readonly TimeSpan _timeout;
     private long _armedAt;
 
-    public IdleTimer(CancellationTokenSource source, TimeSpan timeout)
+    public IdleTimer(AttemptDeadline source, TimeSpan timeout)
     {
         _source = source;
         _timeout = timeout;

@@ -76,6 +76,12 @@ public sealed class CcrProxy : IAsyncDisposable
     /// <summary>Requests answered so far.</summary>
     public long RequestsServed => _server.RequestsServed;
 
+    /// <summary>Requests being handled right now; a request's log lines are written before it stops counting.</summary>
+    internal int RequestsInFlight => _server.InFlight;
+
+    /// <summary>Client connections taken from the listen backlog so far.</summary>
+    internal long ConnectionsAccepted => _server.ConnectionsAccepted;
+
     /// <summary>Streams open right now.</summary>
     public long ActiveStreams => Engine.Metrics.ActiveStreams;
 
@@ -200,6 +206,7 @@ public sealed class CcrProxy : IAsyncDisposable
             string message = "config reload refused, keeping the last good config: " + string.Join("; ", diagnostics);
             engine.Log.Warn(message);
             options.Warning?.Invoke(message);
+            proxy.ConfigReloadRejected?.Invoke(proxy, diagnostics);
         };
 
         lock (s_registryLock)
@@ -241,6 +248,15 @@ public sealed class CcrProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Raised once a changed config file has loaded and the proxy serves it. With <see cref="ConfigReloadRejected"/> it
+    /// lets a caller wait for the outcome of an edit instead of guessing how long the watcher takes.
+    /// </summary>
+    internal event EventHandler<CcrConfig>? ConfigReloaded;
+
+    /// <summary>Raised once a changed config file failed to load and was refused; the proxy keeps serving the last good config.</summary>
+    internal event EventHandler<IReadOnlyList<ConfigDiagnostic>>? ConfigReloadRejected;
+
     /// <summary>Stops at once (no drain).</summary>
     public ValueTask DisposeAsync() => new(StopAsync(TimeSpan.FromSeconds(2)));
 
@@ -249,6 +265,7 @@ public sealed class CcrProxy : IAsyncDisposable
         Engine.Apply(config);
         _server.OnConfigApplied(config);
         Engine.Log.Info("config reloaded from " + config.SourcePath);
+        ConfigReloaded?.Invoke(this, config);
     }
 
     private static IPAddress[] Addresses(string host)

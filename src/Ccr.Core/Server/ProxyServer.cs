@@ -47,6 +47,8 @@ internal sealed class ProxyServer : IAsyncDisposable
 
     public long RequestsServed => Interlocked.Read(ref _requestsServed);
 
+    public long ConnectionsAccepted => _http.ConnectionsAccepted;
+
     public int Port => _http.Port;
 
     /// <summary>Binds <paramref name="addresses"/> on <paramref name="port"/> (0 = free port); throws <see cref="System.Net.Sockets.SocketException"/> when it is taken.</summary>

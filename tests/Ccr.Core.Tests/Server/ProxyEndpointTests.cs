@@ -129,12 +129,26 @@ public class ProxyEndpointTests
     {
         await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig, u => u.ScriptDefault(FakeReply.InvalidApiKey()));
 
-        (HttpResponseMessage response, JsonNode body) = await f.PostJsonAsync("/v1/chat/completions",
-            """{"model":"qwen,qwen3-coder-plus","messages":[{"role":"user","content":"Hello"}]}""");
+        using HttpResponseMessage response = await f.PostAsync("/v1/responses",
+            """{"model":"qwen,qwen3-coder-plus","input":"Hello","stream":true}""");
+        string text = await response.Content.ReadAsStringAsync();
 
+        // Every tier failed before a byte was streamed, so a Responses client gets what OpenAI sends for a stream it
+        // refuses: an HTTP error with an OpenAI error object (its SDKs raise AuthenticationError from it), no events.
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.NotNull(body["error"]!["message"]);
-        Assert.DoesNotContain("sk-sp-test-key-qwen-1234", body.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("event:", text, StringComparison.Ordinal);
+        JsonNode body = JsonNode.Parse(text)!;
+        Assert.Null(body["type"]); // not the Anthropic {"type":"error",...} shape
+        Assert.Equal("authentication_error", (string?)body["error"]!["type"]);
+        Assert.Equal("invalid_api_key", (string?)body["error"]!["code"]);
+        Assert.False(string.IsNullOrWhiteSpace((string?)body["error"]!["message"]));
+        Assert.DoesNotContain("sk-sp-test-key-qwen-1234", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-backup-key-5678", text, StringComparison.Ordinal);
+
+        // Every tier was tried, each with a streaming request.
+        Assert.Contains(f.Upstream.Requests, r => r.Model == "qwen3-coder-plus" && r.Stream);
+        Assert.Contains(f.Upstream.Requests, r => r.Model == "backup-model" && r.Stream);
     }
 
     [Fact]

@@ -78,9 +78,20 @@ internal sealed class ProxyFixture : IAsyncDisposable
         return (response, JsonNode.Parse(text)!);
     }
 
-    /// <summary>The log once it contains every one of <paramref name="expected"/> (lines are written just after the client got its answer), or as it is after 5 s.</summary>
+    /// <summary>
+    /// The log once no request is in flight and it contains every one of <paramref name="expected"/> (for lines not
+    /// written by a request, such as a reload warning), or as it is after 5 s more.
+    /// </summary>
     public async Task<string> ReadLogAsync(params string[] expected)
     {
+        // A request's lines are written just after its client got the answer, so reading right after the last answer
+        // could miss them on a slow machine; the request stops counting as in flight only once they are written.
+        var idle = System.Diagnostics.Stopwatch.StartNew();
+        while (Proxy.RequestsInFlight > 0 && idle.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(10);
+        }
+
         string log = await ReadLogOnceAsync();
         for (int i = 0; i < 50 && !expected.All(e => log.Contains(e, StringComparison.Ordinal)); i++)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Ccr.Core.Config;
 using Ccr.Core.Server;
 using FakeUpstream;
 
@@ -391,15 +392,25 @@ public class ProxyFlowTests
         (_, JsonNode before) = await f.PostJsonAsync("/v1/messages", claudeBody);
 
         string edited = ProxyFixture.Expand(TwoTierConfig, f.Upstream).Replace("\"default\": \"qwen,qwen3-coder-plus\"", "\"default\": \"backup,backup-model\"", StringComparison.Ordinal);
+        var reloaded = new TaskCompletionSource<CcrConfig>(TaskCreationOptions.RunContinuationsAsynchronously);
+        f.Proxy.ConfigReloaded += (_, config) => reloaded.TrySetResult(config);
         await File.WriteAllTextAsync(f.ConfigPath, edited);
-        JsonNode? after = await PollAsync(f, claudeBody, body => (string?)body["content"]![0]!["text"] == "from backup");
+        CcrConfig applied = await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        (_, JsonNode after) = await f.PostJsonAsync("/v1/messages", claudeBody);
 
+        // A fixed sleep here proved nothing: it passed just as well when the watcher had not looked at the file yet.
+        // The refusal is the event that shows the edit was seen and rejected; only then does "still served" mean kept.
+        var rejected = new TaskCompletionSource<IReadOnlyList<ConfigDiagnostic>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        f.Proxy.ConfigReloadRejected += (_, diagnostics) => rejected.TrySetResult(diagnostics);
         await File.WriteAllTextAsync(f.ConfigPath, "{ this is not json");
-        await Task.Delay(1500);
+        IReadOnlyList<ConfigDiagnostic> refusal = await rejected.Task.WaitAsync(TimeSpan.FromSeconds(30));
         (HttpResponseMessage stillOk, JsonNode stillBody) = await f.PostJsonAsync("/v1/messages", claudeBody);
 
         Assert.Equal("qwen", (string?)before["content"]![0]!["text"]);
-        Assert.NotNull(after);
+        Assert.Equal(new RouteTarget("backup", "backup-model"), applied.Router.Default);
+        Assert.Equal("from backup", (string?)after["content"]![0]!["text"]);
+        Assert.NotEmpty(refusal);
+        Assert.Contains("config reload refused", await f.ReadLogAsync("config reload refused"), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, stillOk.StatusCode);
         Assert.Equal("from backup", (string?)stillBody["content"]![0]!["text"]);
     }
@@ -430,7 +441,14 @@ public class ProxyFlowTests
         await using ProxyFixture f = await ProxyFixture.StartAsync(config, u => u.Script("qwen3-coder-plus", FakeReply.SlowFirstByte(TimeSpan.FromSeconds(2), FakeReply.Text("slow"))));
 
         Task<(HttpResponseMessage, JsonNode)> slow = f.PostJsonAsync("/v1/messages", SeedVerifyBody);
-        await Task.Delay(500);
+
+        // The slow request holds the only slot once the upstream has it; a fixed 500 ms sleep assumed it got there.
+        var admitting = System.Diagnostics.Stopwatch.StartNew();
+        while (f.Upstream.CountFor("qwen3-coder-plus") == 0 && admitting.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(10);
+        }
+
         (HttpResponseMessage shed, JsonNode shedBody) = await f.PostJsonAsync("/v1/messages", SeedVerifyBody);
         (HttpResponseMessage first, _) = await slow;
 
@@ -518,22 +536,6 @@ public class ProxyFlowTests
         }
 
         return count;
-    }
-
-    private static async Task<JsonNode?> PollAsync(ProxyFixture f, string body, Func<JsonNode, bool> done)
-    {
-        for (int i = 0; i < 50; i++)
-        {
-            (_, JsonNode answer) = await f.PostJsonAsync("/v1/messages", body);
-            if (answer["content"] is not null && done(answer))
-            {
-                return answer;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return null;
     }
 
     internal static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);

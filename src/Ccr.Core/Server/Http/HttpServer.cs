@@ -21,6 +21,7 @@ internal sealed class HttpServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Timer _sweeper;
     private int _connectionCount;
+    private long _connectionsAccepted;
 
     public HttpServer(Func<HttpContext, Task> handler, HttpServerLimits limits, Func<long> maxBodyBytes)
     {
@@ -37,6 +38,9 @@ internal sealed class HttpServer : IAsyncDisposable
     public long MaxBodyBytes => _maxBodyBytes();
 
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>Connections taken from the listen backlog so far, including any refused over the limit.</summary>
+    public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
 
     /// <summary>
     /// Binds every address on <paramref name="port"/> (0 = a free port, the same for all of them).
@@ -176,6 +180,7 @@ internal sealed class HttpServer : IAsyncDisposable
                 continue;
             }
 
+            Interlocked.Increment(ref _connectionsAccepted);
             if (Interlocked.Increment(ref _connectionCount) > _limits.MaxConnections)
             {
                 Interlocked.Decrement(ref _connectionCount);

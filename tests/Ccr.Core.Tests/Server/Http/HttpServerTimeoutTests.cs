@@ -17,9 +17,12 @@ public class HttpServerTimeoutTests
         var buffer = new byte[16];
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        int read = await client.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        int read = await client.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
+        // Not before the 500 ms timeout (the server accepted after the connect began, so a little less than 500 ms
+        // may show here). Any close well before the 120 s default proves the configured timeout applied; the old 2.5 s
+        // upper bound also measured how fast a starved machine runs the sweeper.
         Assert.Equal(0, read);
-        Assert.InRange(clock.Elapsed.TotalMilliseconds, 300, 2500);
+        Assert.True(clock.Elapsed.TotalMilliseconds >= 300, "closed after " + clock.Elapsed + ", before KeepAliveTimeout 500 ms");
     }
 }

@@ -144,7 +144,7 @@ internal sealed class ProviderEntryReader : ConfigValueReader
             Transformers = transformers,
             ModelTransformers = modelTransformers,
             TierName = NonEmpty(ReadString(entry, path, "tier_name", "tierName")),
-            Quota = ReadQuota(entry, path),
+            Quota = ReadQuota(entry, path, family.CountsPlanQuota(url)),
             InteractiveOnly = interactiveOnly ?? family.IsInteractiveOnly(url),
             MaxTokensCap = maxTokensCap,
             HonorRateLimitHeaders = honorHeaders ?? !family.HasInformationalRateLimitHeaders,
@@ -241,11 +241,15 @@ internal sealed class ProviderEntryReader : ConfigValueReader
         }
     }
 
-    private QuotaConfig? ReadQuota(JsonElement provider, string providerPath)
+    /// <summary>
+    /// Reads <c>quota</c>. On a plan host (<paramref name="planHost"/>) a provider without the block, or with one that
+    /// sets no limits, still counts against the plan's windows with the limits unknown; <c>"quota": null</c> opts out.
+    /// </summary>
+    private QuotaConfig? ReadQuota(JsonElement provider, string providerPath, bool planHost)
     {
         if (!TryGet(provider, providerPath, out JsonElement quota, out string path, "quota"))
         {
-            return null;
+            return planHost ? QuotaConfig.UnknownPlan : null;
         }
 
         if (quota.ValueKind == JsonValueKind.Null)
@@ -272,13 +276,19 @@ internal sealed class ProviderEntryReader : ConfigValueReader
             Error("InvalidQuotaPlan", JsonPaths.Member(path, "plan"), $"Quota plan '{plan}' is not known; use \"lite\" (1200/9000/18000) or \"pro\" (6000/45000/90000), or give five_hour, weekly and monthly numbers.");
         }
 
+        int? fiveHour = ReadInt(quota, path, 0, int.MaxValue, "five_hour", "fiveHour") ?? limits.FiveHour;
+        int? weekly = ReadInt(quota, path, 0, int.MaxValue, "weekly") ?? limits.Weekly;
+        int? monthly = ReadInt(quota, path, 0, int.MaxValue, "monthly") ?? limits.Monthly;
+        int? renewalDay = ReadInt(quota, path, 1, 31, "renewal_day", "renewalDay");
         return new QuotaConfig
         {
             Plan = plan,
-            FiveHourLimit = ReadInt(quota, path, 0, int.MaxValue, "five_hour", "fiveHour") ?? limits.FiveHour,
-            WeeklyLimit = ReadInt(quota, path, 0, int.MaxValue, "weekly") ?? limits.Weekly,
-            MonthlyLimit = ReadInt(quota, path, 0, int.MaxValue, "monthly") ?? limits.Monthly,
-            RenewalDay = ReadInt(quota, path, 1, 31, "renewal_day", "renewalDay") ?? 1,
+            FiveHourLimit = fiveHour,
+            WeeklyLimit = weekly,
+            MonthlyLimit = monthly,
+            RenewalDay = renewalDay ?? 1,
+            RenewalDayGiven = renewalDay is not null,
+            LimitsUnknown = planHost && fiveHour is null && weekly is null && monthly is null,
         };
     }
 

@@ -17,4 +17,16 @@ public sealed class QuotaConfig
 
     /// <summary>Day of month (1-31) the monthly window renews; clamped to the month's last day.</summary>
     public int RenewalDay { get; init; } = 1;
+
+    /// <summary>True when <c>renewal_day</c> was given; otherwise <see cref="RenewalDay"/> is the default 1 and the real renewal is unknown.</summary>
+    public bool RenewalDayGiven { get; init; }
+
+    /// <summary>
+    /// True for a provider on a subscription plan whose limits are not configured (no <c>plan</c>, no explicit
+    /// limits): its requests are counted in every window and shown as used/?, and no limit is enforced.
+    /// </summary>
+    public bool LimitsUnknown { get; init; }
+
+    /// <summary>The quota of a plan provider with no <c>quota</c> block: counted, limits unknown.</summary>
+    internal static QuotaConfig UnknownPlan { get; } = new() { LimitsUnknown = true };
 }

@@ -106,10 +106,14 @@ internal static partial class UpstreamErrorMapper
             return new UpstreamFailure(new AnthropicError(401, "authentication_error", shown + hint), FailureKind.Auth, Retryable: false, ClientFault: false, null);
         }
 
-        UpstreamLimitKind limit = ProviderFamilies.ReadLimitMessage(text);
+        UpstreamLimit reading = ProviderFamilies.ReadLimitMessage(text);
+        UpstreamLimitKind limit = reading.Kind;
         if (status == 402 || limit == UpstreamLimitKind.QuotaExceeded)
         {
-            return new UpstreamFailure(new AnthropicError(429, "rate_limit_error", shown), FailureKind.QuotaExceeded, Retryable: true, ClientFault: false, retryAfter);
+            return new UpstreamFailure(new AnthropicError(429, "rate_limit_error", shown), FailureKind.QuotaExceeded, Retryable: true, ClientFault: false, retryAfter)
+            {
+                Limit = limit == UpstreamLimitKind.QuotaExceeded ? reading : UpstreamLimit.Quota,
+            };
         }
 
         if (status is 529 || text.Text.Contains("overloaded", StringComparison.Ordinal))

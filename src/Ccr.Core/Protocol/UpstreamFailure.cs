@@ -9,4 +9,8 @@ namespace Ccr.Core.Protocol;
 /// <param name="Retryable">True when another attempt (same tier or next) may succeed.</param>
 /// <param name="ClientFault">True when the request itself is wrong: return at once, do not burn other tiers.</param>
 /// <param name="RetryAfter">How long the upstream asked us to wait, when it said.</param>
-internal sealed record UpstreamFailure(AnthropicError Error, FailureKind Kind, bool Retryable, bool ClientFault, TimeSpan? RetryAfter);
+internal sealed record UpstreamFailure(AnthropicError Error, FailureKind Kind, bool Retryable, bool ClientFault, TimeSpan? RetryAfter)
+{
+    /// <summary>For a used-up quota, what the provider's own words said: which window, and the reset when they gave one.</summary>
+    public Providers.UpstreamLimit Limit { get; init; }
+}

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ccr.Core.Quota;
 
 namespace Ccr.Core.Providers;
 
@@ -20,6 +21,12 @@ internal sealed class DashScopeFamily : ProviderFamily
     private static readonly string[] s_keyPrefixes = { PlanKeyPrefix };
     private static readonly string[] s_errorMembers = { "code" };
     private static readonly string[] s_quotaPhrases = { "arrearage" };
+
+    // The Coding Plan's 429 messages name the window that ran out (code Throttling.AllocationQuota on the OpenAI
+    // endpoint, type rate_limit_error on the Anthropic one; the words are the same on both).
+    private static readonly string[] s_fiveHourPhrases = { "hour allocated quota exceeded" };
+    private static readonly string[] s_weekPhrases = { "week allocated quota exceeded" };
+    private static readonly string[] s_monthPhrases = { "month allocated quota exceeded" };
 
     /// <inheritdoc/>
     public override string Name => "dashscope";
@@ -59,6 +66,9 @@ internal sealed class DashScopeFamily : ProviderFamily
 
     /// <summary>True for the Coding Plan hosts, whose subscription is for interactive coding tools only.</summary>
     public override bool IsInteractiveOnly(Uri url) => IsCodingPlanHost(url);
+
+    /// <summary>True for the Coding Plan hosts: every request counts against the plan's five-hour, weekly and monthly windows.</summary>
+    public override bool CountsPlanQuota(Uri url) => IsCodingPlanHost(url);
 
     /// <inheritdoc/>
     public override ProviderKeyCheck? CheckKey(string providerName, Uri url, string key, string keyHint)
@@ -110,9 +120,22 @@ internal sealed class DashScopeFamily : ProviderFamily
         return null;
     }
 
-    /// <summary>Adds DashScope's "Arrearage" (account in arrears) to the generic quota wording.</summary>
-    public override UpstreamLimitKind ReadLimitMessage(in UpstreamErrorText error) =>
-        Stronger(base.ReadLimitMessage(error), error.Mentions(s_quotaPhrases) ? UpstreamLimitKind.QuotaExceeded : UpstreamLimitKind.None);
+    /// <summary>
+    /// Adds DashScope's "Arrearage" (account in arrears) to the generic quota wording, and reads which Coding Plan
+    /// window the 429 names: "hour allocated quota exceeded" (the rolling five hours), "week allocated quota
+    /// exceeded" (the week from Monday 00:00 UTC+8), "month allocated quota exceeded" (the period from the renewal day).
+    /// The messages give no reset time; the quota tracker works it out from the window.
+    /// </summary>
+    public override UpstreamLimit ReadLimitMessage(in UpstreamErrorText error)
+    {
+        UpstreamLimit own =
+            error.Mentions(s_fiveHourPhrases) ? UpstreamLimit.QuotaOf(QuotaWindowKind.FiveHour) :
+            error.Mentions(s_weekPhrases) ? UpstreamLimit.QuotaOf(QuotaWindowKind.Weekly) :
+            error.Mentions(s_monthPhrases) ? UpstreamLimit.QuotaOf(QuotaWindowKind.Monthly) :
+            error.Mentions(s_quotaPhrases) ? UpstreamLimit.Quota :
+            UpstreamLimit.None;
+        return Stronger(base.ReadLimitMessage(error), own);
+    }
 
     private static bool IsCodingPlanHost(Uri url) => HostIn(url, s_codingPlanHosts);
 

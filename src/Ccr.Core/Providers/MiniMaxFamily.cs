@@ -54,12 +54,12 @@ internal sealed class MiniMaxFamily : ProviderFamily
     public override bool IsAuthFailure(in UpstreamErrorText error) => base.IsAuthFailure(error) || error.CodeIs(s_authCodes);
 
     /// <summary>1008 is an insufficient balance; 1002 a rate limit.</summary>
-    public override UpstreamLimitKind ReadLimitMessage(in UpstreamErrorText error)
+    public override UpstreamLimit ReadLimitMessage(in UpstreamErrorText error)
     {
-        UpstreamLimitKind own =
-            error.CodeIs(s_quotaCodes) ? UpstreamLimitKind.QuotaExceeded :
-            error.CodeIs(s_rateLimitCodes) ? UpstreamLimitKind.RateLimited :
-            UpstreamLimitKind.None;
+        UpstreamLimit own =
+            error.CodeIs(s_quotaCodes) ? UpstreamLimit.Quota :
+            error.CodeIs(s_rateLimitCodes) ? UpstreamLimit.RateLimited :
+            UpstreamLimit.None;
         return Stronger(base.ReadLimitMessage(error), own);
     }
 }

@@ -144,16 +144,12 @@ internal static class ProviderFamilies
     }
 
     /// <summary>The strongest limit any family reads in the error (<see cref="ProviderFamily.ReadLimitMessage"/>).</summary>
-    public static UpstreamLimitKind ReadLimitMessage(in UpstreamErrorText error)
+    public static UpstreamLimit ReadLimitMessage(in UpstreamErrorText error)
     {
-        UpstreamLimitKind strongest = UpstreamLimitKind.None;
+        UpstreamLimit strongest = UpstreamLimit.None;
         foreach (ProviderFamily family in s_all)
         {
-            UpstreamLimitKind kind = family.ReadLimitMessage(error);
-            if (kind > strongest)
-            {
-                strongest = kind;
-            }
+            strongest = UpstreamLimit.Stronger(strongest, family.ReadLimitMessage(error));
         }
 
         return strongest;

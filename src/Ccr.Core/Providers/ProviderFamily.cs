@@ -94,6 +94,13 @@ internal abstract class ProviderFamily
     /// <summary>Whether providers on <paramref name="url"/> default to <c>interactive_only</c> (subscription plans for interactive tools).</summary>
     public virtual bool IsInteractiveOnly(Uri url) => false;
 
+    /// <summary>
+    /// Whether a provider on <paramref name="url"/> with no <c>quota</c> block counts its requests against a
+    /// subscription plan's windows (five hours, week, month) whose limits are unknown until <c>quota.plan</c> or
+    /// explicit limits are given: shown as used/?, never enforced.
+    /// </summary>
+    public virtual bool CountsPlanQuota(Uri url) => false;
+
     /// <summary>Whether the family's <c>x-ratelimit-*</c> headers are informational rather than binding.</summary>
     public virtual bool HasInformationalRateLimitHeaders => false;
 
@@ -127,13 +134,14 @@ internal abstract class ProviderFamily
 
     /// <summary>
     /// Reads a quota or rate-limit message: whether the error means the plan's quota is used up, a short-term
-    /// rate limit, or neither. The one place where a family's quota wording (which window ran out, and so when
-    /// it comes back) is read.
+    /// rate limit, or neither, and for a used-up quota which window ran out and the reset time the message gives.
+    /// The one place where a family's quota wording is read; when the window resets is the quota tracker's to work
+    /// out from the window (and the local counts) unless the message says.
     /// </summary>
-    public virtual UpstreamLimitKind ReadLimitMessage(in UpstreamErrorText error) =>
-        error.Mentions(s_quotaPhrases) ? UpstreamLimitKind.QuotaExceeded :
-        error.Mentions(s_rateLimitPhrases) ? UpstreamLimitKind.RateLimited :
-        UpstreamLimitKind.None;
+    public virtual UpstreamLimit ReadLimitMessage(in UpstreamErrorText error) =>
+        error.Mentions(s_quotaPhrases) ? UpstreamLimit.Quota :
+        error.Mentions(s_rateLimitPhrases) ? UpstreamLimit.RateLimited :
+        UpstreamLimit.None;
 
     /// <summary>Whether the error says the prompt is longer than the model's context.</summary>
     public virtual bool IsContextTooLong(in UpstreamErrorText error) => error.Mentions(s_contextPhrases);
@@ -154,8 +162,8 @@ internal abstract class ProviderFamily
         };
     }
 
-    /// <summary>The stronger of two readings: a used-up quota outranks a rate limit, which outranks nothing.</summary>
-    protected static UpstreamLimitKind Stronger(UpstreamLimitKind a, UpstreamLimitKind b) => a >= b ? a : b;
+    /// <summary>The stronger of two readings (<see cref="UpstreamLimit.Stronger"/>).</summary>
+    protected static UpstreamLimit Stronger(UpstreamLimit a, UpstreamLimit b) => UpstreamLimit.Stronger(a, b);
 
     #endregion
 }

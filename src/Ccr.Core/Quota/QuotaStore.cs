@@ -154,6 +154,11 @@ internal sealed class QuotaStore
             WriteTime(writer, "month_start", usage.MonthStart);
             writer.WriteNumber("month_count", usage.MonthCount);
             WriteTime(writer, "exhausted_until", usage.ExhaustedUntil);
+            if (usage.ExhaustedUntil is not null && usage.ExhaustedWindow != QuotaWindowKind.Unknown)
+            {
+                writer.WriteString("exhausted_window", usage.ExhaustedWindow.ToString());
+            }
+
             writer.WriteEndObject();
         }
 
@@ -201,6 +206,12 @@ internal sealed class QuotaStore
             usage.MonthStart = ReadTime(entry, "month_start");
             usage.MonthCount = entry.TryGetProperty("month_count", out JsonElement month) ? month.GetInt64() : 0;
             usage.ExhaustedUntil = ReadTime(entry, "exhausted_until");
+
+            // A window name this version does not know reads as Unknown: the mark itself still holds.
+            usage.ExhaustedWindow = entry.TryGetProperty("exhausted_window", out JsonElement window) && window.ValueKind == JsonValueKind.String
+                && Enum.TryParse(window.GetString(), ignoreCase: false, out QuotaWindowKind kind) && Enum.IsDefined(kind)
+                ? kind
+                : QuotaWindowKind.Unknown;
             map[provider.Name] = usage;
         }
 

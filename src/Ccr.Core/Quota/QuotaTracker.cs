@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Ccr.Core.Config;
+using Ccr.Core.Providers;
 
 namespace Ccr.Core.Quota;
 
@@ -74,16 +76,20 @@ internal sealed class QuotaTracker : IDisposable
     public string StoreFilePath => _store.FilePath;
 
     /// <summary>
-    /// True when any window of <paramref name="provider"/> is at or over its limit, or upstream marked it exhausted;
-    /// <paramref name="until"/> is then when all of that has reset.
+    /// True when any window of <paramref name="provider"/> is at or over its limit, or upstream marked it exhausted
+    /// (whether or not the provider has a <c>quota</c> block); <paramref name="until"/> is then when all of that has reset.
     /// </summary>
-    public bool IsExhausted(ProviderConfig provider, out DateTimeOffset until)
+    public bool IsExhausted(ProviderConfig provider, out DateTimeOffset until) => IsExhausted(provider, out until, out _);
+
+    /// <summary>As <see cref="IsExhausted(ProviderConfig, out DateTimeOffset)"/>, with <paramref name="reason"/> saying why (for the decision log).</summary>
+    public bool IsExhausted(ProviderConfig provider, out DateTimeOffset until, out string? reason)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ProviderState state = GetState(provider);
         DateTimeOffset now = _time.GetUtcNow();
         QuotaConfig? quota = provider.Quota;
         until = default;
+        reason = null;
         bool exhausted = false;
 
         lock (state.Gate)
@@ -93,6 +99,9 @@ internal sealed class QuotaTracker : IDisposable
             {
                 exhausted = true;
                 until = marked;
+                reason = view.ExhaustedWindow == QuotaWindowKind.Unknown
+                    ? "upstream said the quota is used up"
+                    : "upstream said the " + view.ExhaustedWindow.ToString() + " window is used up";
             }
 
             if (quota is null)
@@ -100,22 +109,25 @@ internal sealed class QuotaTracker : IDisposable
                 return exhausted;
             }
 
-            if (quota.FiveHourLimit is int fiveLimit && CountFiveHour(view, now) >= fiveLimit)
+            if (quota.FiveHourLimit is int fiveLimit && CountFiveHour(view, now) is long five && five >= fiveLimit)
             {
                 exhausted = true;
                 until = Later(until, FiveHourFreeAt(view, now, fiveLimit));
+                reason = AddReason(reason, FiveHourWindow, five, fiveLimit);
             }
 
-            if (quota.WeeklyLimit is int weekLimit && CountWeek(view, now) >= weekLimit)
+            if (quota.WeeklyLimit is int weekLimit && CountWeek(view, now) is long week && week >= weekLimit)
             {
                 exhausted = true;
                 until = Later(until, QuotaCalendar.WeekStart(now).AddDays(7));
+                reason = AddReason(reason, WeeklyWindow, week, weekLimit);
             }
 
-            if (quota.MonthlyLimit is int monthLimit && CountMonth(view, now, quota.RenewalDay) >= monthLimit)
+            if (quota.MonthlyLimit is int monthLimit && CountMonth(view, now, quota.RenewalDay) is long month && month >= monthLimit)
             {
                 exhausted = true;
                 until = Later(until, QuotaCalendar.NextMonthStart(QuotaCalendar.MonthStart(now, quota.RenewalDay), quota.RenewalDay));
+                reason = AddReason(reason, MonthlyWindow, month, monthLimit);
             }
         }
 
@@ -141,28 +153,39 @@ internal sealed class QuotaTracker : IDisposable
     /// Records that upstream answered quota_exceeded: the provider is skipped until <paramref name="until"/>, or when
     /// not given, until the next reset of its tightest window (the one with the smallest share left).
     /// </summary>
-    public void MarkExhausted(ProviderConfig provider, DateTimeOffset? until)
+    public void MarkExhausted(ProviderConfig provider, DateTimeOffset? until) =>
+        MarkExhausted(provider, until is null ? UpstreamLimit.Quota : UpstreamLimit.QuotaOf(QuotaWindowKind.Unknown, until));
+
+    /// <summary>
+    /// Records a used-up quota as the provider's own message put it (<see cref="ProviderFamily.ReadLimitMessage"/>), with or
+    /// without a <c>quota</c> block, and returns when the provider comes back: the reset the message states; else for the
+    /// five hours when the oldest counted request leaves the window (at most five hours from now); for the week the next
+    /// Monday 00:00 UTC+8; for the month the next renewal day at 00:00 UTC+8 (a month from now when <c>renewal_day</c>
+    /// is not given); for an unnamed window the tightest window's reset, or a short backoff.
+    /// </summary>
+    public DateTimeOffset MarkExhausted(ProviderConfig provider, UpstreamLimit reading)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ProviderState state = GetState(provider);
         DateTimeOffset now = _time.GetUtcNow();
         lock (state.Gate)
         {
-            DateTimeOffset mark = until ?? GuessReset(state.View, provider.Quota, now);
+            DateTimeOffset mark = reading.ResetsAt is { } stated && stated > now
+                ? stated
+                : ResetOf(reading.Window, state.View, provider.Quota, now);
             if (mark <= now)
             {
                 mark = now + UnknownResetBackoff;
             }
 
-            if (state.View.ExhaustedUntil is null || state.View.ExhaustedUntil < mark)
-            {
-                state.View.ExhaustedUntil = mark;
-            }
-
+            state.View.MarkExhausted(mark, reading.Window);
             if (state.PendingExhausted is null || state.PendingExhausted < mark)
             {
                 state.PendingExhausted = mark;
+                state.PendingExhaustedWindow = reading.Window;
             }
+
+            return state.View.ExhaustedUntil ?? mark;
         }
     }
 
@@ -271,16 +294,17 @@ internal sealed class QuotaTracker : IDisposable
 
     private void FlushCore()
     {
-        var taken = new List<(ProviderState State, Dictionary<long, int> Pending, DateTimeOffset? Exhausted, int RenewalDay)>();
+        var taken = new List<(ProviderState State, Dictionary<long, int> Pending, DateTimeOffset? Exhausted, QuotaWindowKind Window, int RenewalDay)>();
         foreach (ProviderState state in _states.Values)
         {
             lock (state.Gate)
             {
                 if (state.Pending.Count > 0 || state.PendingExhausted is not null)
                 {
-                    taken.Add((state, state.Pending, state.PendingExhausted, state.RenewalDay));
+                    taken.Add((state, state.Pending, state.PendingExhausted, state.PendingExhaustedWindow, state.RenewalDay));
                     state.Pending = new Dictionary<long, int>();
                     state.PendingExhausted = null;
+                    state.PendingExhaustedWindow = QuotaWindowKind.Unknown;
                 }
             }
         }
@@ -307,7 +331,7 @@ internal sealed class QuotaTracker : IDisposable
                 file = _store.Update(
                     map =>
                     {
-                        foreach ((ProviderState state, Dictionary<long, int> pending, DateTimeOffset? exhausted, int renewalDay) in taken)
+                        foreach ((ProviderState state, Dictionary<long, int> pending, DateTimeOffset? exhausted, QuotaWindowKind window, int renewalDay) in taken)
                         {
                             if (!map.TryGetValue(state.Name, out QuotaUsage? usage))
                             {
@@ -315,7 +339,7 @@ internal sealed class QuotaTracker : IDisposable
                                 map[state.Name] = usage;
                             }
 
-                            usage.Merge(pending, exhausted, renewalDay);
+                            usage.Merge(pending, exhausted, renewalDay, window);
                             usage.Prune(now);
                         }
                     },
@@ -325,7 +349,7 @@ internal sealed class QuotaTracker : IDisposable
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Keep the counts: they go out with the next flush.
-                foreach ((ProviderState state, Dictionary<long, int> pending, DateTimeOffset? exhausted, _) in taken)
+                foreach ((ProviderState state, Dictionary<long, int> pending, DateTimeOffset? exhausted, QuotaWindowKind window, _) in taken)
                 {
                     lock (state.Gate)
                     {
@@ -337,6 +361,7 @@ internal sealed class QuotaTracker : IDisposable
                         if (exhausted is not null && (state.PendingExhausted is null || state.PendingExhausted < exhausted))
                         {
                             state.PendingExhausted = exhausted;
+                            state.PendingExhaustedWindow = window;
                         }
                     }
                 }
@@ -357,7 +382,7 @@ internal sealed class QuotaTracker : IDisposable
             lock (state.Gate)
             {
                 QuotaUsage view = file.TryGetValue(state.Name, out QuotaUsage? stored) ? stored.Clone() : new QuotaUsage();
-                view.Merge(state.Pending, state.PendingExhausted, state.RenewalDay);
+                view.Merge(state.Pending, state.PendingExhausted, state.RenewalDay, state.PendingExhaustedWindow);
                 view.Prune(now);
                 state.View = view;
             }
@@ -388,18 +413,47 @@ internal sealed class QuotaTracker : IDisposable
         long week = CountWeek(view, now);
         long month = CountMonth(view, now, renewalDay);
         DateTimeOffset monthStart = QuotaCalendar.MonthStart(now, renewalDay);
+        bool unknown = quota?.LimitsUnknown == true;
         QuotaWindowSnapshot[] windows =
         [
-            Window(FiveHourWindow, quota?.FiveHourLimit, five, OldestRollOff(view, now) ?? now),
-            Window(WeeklyWindow, quota?.WeeklyLimit, week, QuotaCalendar.WeekStart(now).AddDays(7)),
-            Window(MonthlyWindow, quota?.MonthlyLimit, month, QuotaCalendar.NextMonthStart(monthStart, renewalDay)),
+            Window(FiveHourWindow, quota?.FiveHourLimit, five, OldestRollOff(view, now) ?? now, unknown),
+            Window(WeeklyWindow, quota?.WeeklyLimit, week, QuotaCalendar.WeekStart(now).AddDays(7), unknown),
+            Window(MonthlyWindow, quota?.MonthlyLimit, month, QuotaCalendar.NextMonthStart(monthStart, renewalDay), unknown),
         ];
-        DateTimeOffset? exhausted = view.ExhaustedUntil is { } mark && mark > now ? mark : null;
-        return new QuotaSnapshot(name, windows, exhausted);
+        bool marked = view.ExhaustedUntil is { } mark && mark > now;
+        return new QuotaSnapshot(name, windows, marked ? view.ExhaustedUntil : null, marked ? view.ExhaustedWindow : QuotaWindowKind.Unknown);
     }
 
-    private static QuotaWindowSnapshot Window(string name, int? limit, long used, DateTimeOffset resetsAt) =>
-        new(name, limit, used, limit is int l ? Math.Max(0, l - used) : null, resetsAt);
+    private static QuotaWindowSnapshot Window(string name, int? limit, long used, DateTimeOffset resetsAt, bool limitUnknown) =>
+        new(name, limit, used, limit is int l ? Math.Max(0, l - used) : null, resetsAt, limitUnknown && limit is null);
+
+    /// <summary>When a used-up <paramref name="window"/> frees requests again, by the window's own calendar.</summary>
+    private static DateTimeOffset ResetOf(QuotaWindowKind window, QuotaUsage view, QuotaConfig? quota, DateTimeOffset now)
+    {
+        switch (window)
+        {
+            case QuotaWindowKind.FiveHour:
+                // Upstream's window holds at most five hours of requests, so nothing it counted outlives now + 5 h;
+                // the local counts can only say it frees earlier.
+                DateTimeOffset latest = now + QuotaCalendar.FiveHours;
+                return OldestRollOff(view, now) is { } rollOff && rollOff < latest ? rollOff : latest;
+            case QuotaWindowKind.Weekly:
+                return QuotaCalendar.WeekStart(now).AddDays(7);
+            case QuotaWindowKind.Monthly:
+                if (quota is { RenewalDayGiven: true })
+                {
+                    return QuotaCalendar.NextMonthStart(QuotaCalendar.MonthStart(now, quota.RenewalDay), quota.RenewalDay);
+                }
+
+                // The renewal day is unknown: a month from now is the latest the period can end.
+                return now.AddMonths(1);
+            default:
+                return GuessReset(view, quota, now);
+        }
+    }
+
+    private static string AddReason(string? reason, string window, long used, int limit) =>
+        (reason is null ? "" : reason + "; ") + "local " + window + " count " + used.ToString(CultureInfo.InvariantCulture) + "/" + limit.ToString(CultureInfo.InvariantCulture);
 
     private static DateTimeOffset GuessReset(QuotaUsage view, QuotaConfig? quota, DateTimeOffset now)
     {
@@ -505,6 +559,8 @@ internal sealed class QuotaTracker : IDisposable
         public Dictionary<long, int> Pending { get; set; } = new();
 
         public DateTimeOffset? PendingExhausted { get; set; }
+
+        public QuotaWindowKind PendingExhaustedWindow { get; set; }
 
         public int RenewalDay { get; set; } = 1;
     }

@@ -27,6 +27,9 @@ internal sealed class QuotaUsage
     /// <summary>Set when upstream reported quota_exceeded: the provider is skipped until then.</summary>
     public DateTimeOffset? ExhaustedUntil { get; set; }
 
+    /// <summary>The window upstream's message named for <see cref="ExhaustedUntil"/>.</summary>
+    public QuotaWindowKind ExhaustedWindow { get; set; }
+
     /// <summary>A deep copy.</summary>
     public QuotaUsage Clone()
     {
@@ -37,6 +40,7 @@ internal sealed class QuotaUsage
             MonthStart = MonthStart,
             MonthCount = MonthCount,
             ExhaustedUntil = ExhaustedUntil,
+            ExhaustedWindow = ExhaustedWindow,
         };
         foreach (KeyValuePair<long, int> bucket in Minutes)
         {
@@ -76,17 +80,24 @@ internal sealed class QuotaUsage
         }
     }
 
-    /// <summary>Adds every bucket of <paramref name="pending"/> and keeps the later exhaustion mark.</summary>
-    public void Merge(Dictionary<long, int> pending, DateTimeOffset? exhaustedUntil, int renewalDay)
+    /// <summary>Adds every bucket of <paramref name="pending"/> and keeps the later exhaustion mark (with its window).</summary>
+    public void Merge(Dictionary<long, int> pending, DateTimeOffset? exhaustedUntil, int renewalDay, QuotaWindowKind exhaustedWindow = QuotaWindowKind.Unknown)
     {
         foreach (KeyValuePair<long, int> bucket in pending)
         {
             Add(bucket.Key, bucket.Value, renewalDay);
         }
 
-        if (exhaustedUntil is not null && (ExhaustedUntil is null || ExhaustedUntil < exhaustedUntil))
+        MarkExhausted(exhaustedUntil, exhaustedWindow);
+    }
+
+    /// <summary>Keeps the later of the current exhaustion mark and <paramref name="until"/>, with the window that set it.</summary>
+    public void MarkExhausted(DateTimeOffset? until, QuotaWindowKind window)
+    {
+        if (until is not null && (ExhaustedUntil is null || ExhaustedUntil < until))
         {
-            ExhaustedUntil = exhaustedUntil;
+            ExhaustedUntil = until;
+            ExhaustedWindow = window;
         }
     }
 
@@ -113,6 +124,7 @@ internal sealed class QuotaUsage
         if (ExhaustedUntil is not null && ExhaustedUntil <= now)
         {
             ExhaustedUntil = null;
+            ExhaustedWindow = QuotaWindowKind.Unknown;
         }
     }
 }

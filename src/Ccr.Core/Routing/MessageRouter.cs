@@ -80,7 +80,7 @@ internal sealed class MessageRouter
             {
                 string reason = ReasonText(skipReason);
                 NoteSkip(skipped, target, reason, until);
-                Log(request, "attempt", target, routeSource, 0, 0, "skipped:" + reason, started, null);
+                _engine.Log.Write(SkipLogLine.Build(_engine, request, target, routeSource, skipReason, until, ElapsedMs(started)));
                 if (skipReason is SkipReason.Cooldown or SkipReason.Quota && until is DateTimeOffset limitedUntil)
                 {
                     retryAt = retryAt is null || limitedUntil < retryAt ? limitedUntil : retryAt;
@@ -242,7 +242,7 @@ internal sealed class MessageRouter
             return SkipReason.CircuitOpen;
         }
 
-        if (target.Provider.Config.Quota is not null && _engine.Quota.IsExhausted(target.Provider.Config, out DateTimeOffset quotaUntil))
+        if (_engine.Quota.IsExhausted(target.Provider.Config, out DateTimeOffset quotaUntil))
         {
             until = quotaUntil;
             return SkipReason.Quota;
@@ -280,7 +280,7 @@ internal sealed class MessageRouter
                 _engine.Health.CoolDown(target.Key, TierHealth.TimeoutCooldown, deadline == UpstreamDeadline.None ? "timeout" : AttemptClock.DeadlineText(deadline));
                 return true;
             case FailureKind.QuotaExceeded:
-                _engine.Quota.MarkExhausted(provider.Config, null);
+                _engine.Quota.MarkExhausted(provider.Config, failure.Limit);
                 _engine.Metrics.RecordRateLimited(provider.Name, target.TierName);
                 return true;
             case FailureKind.RateLimited:

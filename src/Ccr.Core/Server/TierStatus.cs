@@ -2,7 +2,11 @@ using Ccr.Core.Quota;
 
 namespace Ccr.Core.Server;
 
-/// <summary>One tier's live state, as Get-CcrTier shows it and <c>GET /ccr/tiers</c> reports it; <c>State</c> is null when a proxy of another version names a state this one does not know.</summary>
+/// <summary>
+/// One tier's live state, as Get-CcrTier shows it and <c>GET /ccr/tiers</c> reports it; <c>State</c> is null when a proxy
+/// of another version names a state this one does not know. <c>QuotaWindow</c> names the window that is used up while the
+/// state is QuotaExhausted (FiveHour, Weekly, Monthly), or null when the upstream did not say.
+/// </summary>
 internal sealed record TierStatus(
     int Index,
     string Provider,
@@ -14,4 +18,5 @@ internal sealed record TierStatus(
     long Failures,
     string? LastError,
     DateTimeOffset? LastErrorAt,
-    IReadOnlyList<QuotaWindowSnapshot> Quota);
+    IReadOnlyList<QuotaWindowSnapshot> Quota,
+    string? QuotaWindow = null);

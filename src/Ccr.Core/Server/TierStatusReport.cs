@@ -20,9 +20,13 @@ internal static class TierStatusReport
         for (int i = 0; i < config.Router.Tiers.Count; i++)
         {
             RouteTarget target = config.Router.Tiers[i];
+            DateTimeOffset quotaUntil = default;
             ProviderConfig? provider = config.FindProvider(target.Provider);
             TierHealthSnapshot health = engine.Health.Snapshot(target.ToString());
-            QuotaSnapshot? quota = provider?.Quota is null ? null : engine.Quota.Snapshot(provider);
+            // Every provider is asked: an upstream quota error takes one out even without a quota block. Its windows
+            // are shown only when it has one (or counts against a plan by default).
+            QuotaSnapshot? quota = provider is null ? null : engine.Quota.Snapshot(provider);
+            bool quotaOut = provider is not null && engine.Quota.IsExhausted(provider, out quotaUntil);
             TierAvailability state = config.GetRouteState(target) switch
             {
                 RouteTargetState.UnknownProvider => TierAvailability.UnknownProvider,
@@ -32,18 +36,19 @@ internal static class TierStatusReport
                 {
                     TierState.CircuitOpen => TierAvailability.CircuitOpen,
                     TierState.CoolingDown => TierAvailability.CoolingDown,
-                    _ => quota?.ExhaustedUntil is not null ? TierAvailability.QuotaExhausted : TierAvailability.Ready,
+                    _ => quotaOut ? TierAvailability.QuotaExhausted : TierAvailability.Ready,
                 },
             };
             DateTimeOffset? until = state switch
             {
                 TierAvailability.CircuitOpen or TierAvailability.CoolingDown => health.Until,
-                TierAvailability.QuotaExhausted => quota?.ExhaustedUntil,
+                TierAvailability.QuotaExhausted => quotaUntil,
                 _ => null,
             };
             list.Add(new TierStatus(i, target.Provider, target.Model, provider?.TierName, state, until,
                 health.Requests, health.Failures, health.LastError, health.LastErrorAt,
-                quota?.Windows ?? Array.Empty<QuotaWindowSnapshot>()));
+                provider?.Quota is null ? Array.Empty<QuotaWindowSnapshot>() : quota!.Windows,
+                state == TierAvailability.QuotaExhausted ? ExhaustedWindowName(quota) : null));
         }
 
         return list;
@@ -66,6 +71,7 @@ internal static class TierStatusReport
                 writer.WriteString("until", until);
             }
 
+            WriteOptional(writer, "quota_window", tier.QuotaWindow);
             writer.WriteNumber("requests", tier.Requests);
             writer.WriteNumber("failures", tier.Failures);
             WriteOptional(writer, "last_error", tier.LastError);
@@ -91,6 +97,11 @@ internal static class TierStatusReport
                 }
 
                 writer.WriteString("resets_at", window.ResetsAt);
+                if (window.LimitUnknown)
+                {
+                    writer.WriteBoolean("limit_unknown", true);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -116,7 +127,8 @@ internal static class TierStatusReport
                     window.TryGetProperty("limit", out JsonElement limit) ? limit.GetInt32() : null,
                     window.GetProperty("used").GetInt64(),
                     window.TryGetProperty("left", out JsonElement left) ? left.GetInt64() : null,
-                    window.GetProperty("resets_at").GetDateTimeOffset()));
+                    window.GetProperty("resets_at").GetDateTimeOffset(),
+                    window.TryGetProperty("limit_unknown", out JsonElement unknown) && unknown.ValueKind == JsonValueKind.True));
             }
 
             list.Add(new TierStatus(
@@ -130,7 +142,8 @@ internal static class TierStatusReport
                 tier.GetProperty("failures").GetInt64(),
                 tier.TryGetProperty("last_error", out JsonElement error) ? error.GetString() : null,
                 tier.TryGetProperty("last_error_at", out JsonElement errorAt) ? errorAt.GetDateTimeOffset() : null,
-                windows));
+                windows,
+                tier.TryGetProperty("quota_window", out JsonElement quotaWindow) ? quotaWindow.GetString() : null));
         }
 
         return list;
@@ -145,6 +158,30 @@ internal static class TierStatusReport
         }
 
         return Enum.TryParse(text, ignoreCase: false, out TierAvailability state) && Enum.IsDefined(state) ? state : null;
+    }
+
+    /// <summary>The window the quota mark names, or for a local limit the first window at its limit; null when neither says.</summary>
+    private static string? ExhaustedWindowName(QuotaSnapshot? quota)
+    {
+        if (quota is null)
+        {
+            return null;
+        }
+
+        if (quota.ExhaustedUntil is not null && quota.ExhaustedWindow != QuotaWindowKind.Unknown)
+        {
+            return quota.ExhaustedWindow.ToString();
+        }
+
+        foreach (QuotaWindowSnapshot window in quota.Windows)
+        {
+            if (window.IsExhausted)
+            {
+                return window.Name;
+            }
+        }
+
+        return null;
     }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)

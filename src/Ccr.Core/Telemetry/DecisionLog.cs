@@ -235,6 +235,12 @@ internal sealed class DecisionLog : IAsyncDisposable
         WriteNumber(json, "attempt", e.Attempt);
         WriteNumber(json, "status", e.Status);
         WriteRedacted(json, "outcome", e.Outcome);
+        WriteRedacted(json, "reason", e.Reason);
+        if (e.Until is DateTimeOffset until)
+        {
+            json.WriteString("until", until.ToUniversalTime());
+        }
+
         if (e.LatencyMs is double latency)
         {
             json.WriteNumber("latency_ms", Math.Round(latency, 1));

@@ -40,6 +40,12 @@ internal readonly record struct DecisionLogEntry
     /// <summary>ok, retry, fallback, skipped:&lt;reason&gt; or error.</summary>
     public string? Outcome { get; init; }
 
+    /// <summary>Why a target was skipped, in words (e.g. "upstream said the FiveHour window is used up").</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>Until when a skipped target stays out (cooldown, open circuit, used-up quota).</summary>
+    public DateTimeOffset? Until { get; init; }
+
     /// <summary>Milliseconds the attempt or request took.</summary>
     public double? LatencyMs { get; init; }
 

@@ -272,7 +272,7 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
         var parts = new List<string>();
         foreach (QuotaWindowSnapshot window in snapshot.Windows)
         {
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{window.Name} {window.Used}/{(window.Limit?.ToString(CultureInfo.InvariantCulture) ?? "∞")}"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{window.Name} {window.Used}/{(window.Limit?.ToString(CultureInfo.InvariantCulture) ?? (window.LimitUnknown ? "?" : "∞"))}"));
         }
 
         return "Local quota: " + string.Join(", ", parts) + ".";

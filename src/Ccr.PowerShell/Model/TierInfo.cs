@@ -66,6 +66,9 @@ public sealed class TierInfo
     /// <summary>When a cooldown, quota window or open circuit ends (live proxies only; null otherwise).</summary>
     public DateTimeOffset? Until { get; init; }
 
+    /// <summary>While the state is QuotaExhausted, the window that is used up (FiveHour, Weekly, Monthly), as the provider's own message or the local count named it; null when unknown.</summary>
+    public string? QuotaWindow { get; init; }
+
     /// <summary>Requests sent to this tier by the running proxy (null without one).</summary>
     public long? Requests { get; init; }
 
@@ -127,7 +130,7 @@ public sealed class TierInfo
         {
             foreach (QuotaWindowSnapshot window in live.Quota)
             {
-                windows.Add(new QuotaWindowInfo { Window = window.Name, Used = window.Used, Limit = window.Limit, Left = window.Left, ResetsAt = window.ResetsAt });
+                windows.Add(new QuotaWindowInfo { Window = window.Name, Used = window.Used, Limit = window.Limit, Left = window.Left, ResetsAt = window.ResetsAt, LimitUnknown = window.LimitUnknown });
             }
         }
 
@@ -146,6 +149,7 @@ public sealed class TierInfo
             IsLive = live is not null,
             LiveSource = liveSource,
             Until = live?.Until,
+            QuotaWindow = live?.QuotaWindow,
             Requests = live?.Requests,
             Failures = live?.Failures,
             LastError = live?.LastError,
@@ -165,8 +169,11 @@ public sealed class QuotaWindowInfo
     /// <summary>Requests counted in the window.</summary>
     public long Used { get; init; }
 
-    /// <summary>Requests allowed, or null for no limit.</summary>
+    /// <summary>Requests allowed, or null for no limit (or an unknown one, see <see cref="LimitUnknown"/>).</summary>
     public int? Limit { get; init; }
+
+    /// <summary>True when the provider is on a plan whose limit is not configured (no <c>quota.plan</c>): requests are counted, the limit shows as <c>?</c>.</summary>
+    public bool LimitUnknown { get; init; }
 
     /// <summary>Requests left, or null for no limit.</summary>
     public long? Left { get; init; }
@@ -174,8 +181,8 @@ public sealed class QuotaWindowInfo
     /// <summary>When the window next frees requests.</summary>
     public DateTimeOffset ResetsAt { get; init; }
 
-    /// <summary><c>5h 12/1200</c>.</summary>
-    public override string ToString() => Short(Window) + " " + Used.ToString(CultureInfo.InvariantCulture) + "/" + (Limit?.ToString(CultureInfo.InvariantCulture) ?? "∞");
+    /// <summary><c>5h 12/1200</c>, <c>5h 12/?</c> when the plan's limit is unknown.</summary>
+    public override string ToString() => Short(Window) + " " + Used.ToString(CultureInfo.InvariantCulture) + "/" + (Limit?.ToString(CultureInfo.InvariantCulture) ?? (LimitUnknown ? "?" : "∞"));
 
     internal static string? Summary(IReadOnlyList<QuotaWindowInfo> windows)
     {

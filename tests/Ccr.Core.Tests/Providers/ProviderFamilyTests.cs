@@ -168,7 +168,7 @@ public class ProviderFamilyTests
     [InlineData(429, null, "Too many requests", "RateLimited")]
     [InlineData(500, null, "internal error", "None")]
     public void LimitMessages_AreReadWithEveryFamilysWords_QuotaOutrankingRateLimits(int status, string? code, string message, string expected) =>
-        Assert.Equal(expected, ProviderFamilies.ReadLimitMessage(new UpstreamErrorText(status, code, null, message)).ToString());
+        Assert.Equal(expected, ProviderFamilies.ReadLimitMessage(new UpstreamErrorText(status, code, null, message)).Kind.ToString());
 
     [Fact]
     public void KeyPrefixes_AreLongestFirst_AndIncludeEachFamilysOwn()

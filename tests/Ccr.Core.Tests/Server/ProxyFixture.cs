@@ -33,8 +33,11 @@ internal sealed class ProxyFixture : IAsyncDisposable
 
     public string LogFolder => Path.Combine(Folder, "logs");
 
-    /// <summary>Starts a proxy whose config is <paramref name="configJson"/> with {OPENAI} and {ANTHROPIC} replaced by the fake's base URLs.</summary>
-    public static async Task<ProxyFixture> StartAsync(string configJson, Action<FakeUpstreamServer>? script = null)
+    /// <summary>
+    /// Starts a proxy whose config is <paramref name="configJson"/> with {OPENAI} and {ANTHROPIC} replaced by the fake's base URLs;
+    /// <paramref name="time"/> is the engine's clock (a FakeTimeProvider for quota windows), the real one by default.
+    /// </summary>
+    public static async Task<ProxyFixture> StartAsync(string configJson, Action<FakeUpstreamServer>? script = null, TimeProvider? time = null)
     {
         string folder = Path.Combine(Path.GetTempPath(), "ccr-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -48,6 +51,7 @@ internal sealed class ProxyFixture : IAsyncDisposable
             Port = 0,
             StateFolder = Path.Combine(folder, "state"),
             LogFolder = Path.Combine(folder, "logs"),
+            Time = time,
         });
         return new ProxyFixture(folder, upstream, proxy, configPath);
     }

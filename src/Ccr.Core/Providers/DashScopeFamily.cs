@@ -22,6 +22,10 @@ internal sealed class DashScopeFamily : ProviderFamily
     private static readonly string[] s_errorMembers = { "code" };
     private static readonly string[] s_quotaPhrases = { "arrearage" };
 
+    // Short-term rate limits. "Throttling.RateQuota" carries the word "quota", which the generic wording reads as a
+    // used-up quota; read as that, a per-second limit would take the provider out for minutes.
+    private static readonly string[] s_rateLimitCodes = { "Throttling", "Throttling.RateQuota", "Throttling.BurstRate" };
+
     // The Coding Plan's 429 messages name the window that ran out (code Throttling.AllocationQuota on the OpenAI
     // endpoint, type rate_limit_error on the Anthropic one; the words are the same on both).
     private static readonly string[] s_fiveHourPhrases = { "hour allocated quota exceeded" };
@@ -124,10 +128,16 @@ internal sealed class DashScopeFamily : ProviderFamily
     /// Adds DashScope's "Arrearage" (account in arrears) to the generic quota wording, and reads which Coding Plan
     /// window the 429 names: "hour allocated quota exceeded" (the rolling five hours), "week allocated quota
     /// exceeded" (the week from Monday 00:00 UTC+8), "month allocated quota exceeded" (the period from the renewal day).
-    /// The messages give no reset time; the quota tracker works it out from the window.
+    /// The messages give no reset time; the quota tracker works it out from the window. The rate-limit codes
+    /// (Throttling, Throttling.RateQuota, Throttling.BurstRate) are a short cooldown whatever their words say.
     /// </summary>
     public override UpstreamLimit ReadLimitMessage(in UpstreamErrorText error)
     {
+        if (error.CodeIs(s_rateLimitCodes))
+        {
+            return UpstreamLimit.RateLimited with { ByCode = true };
+        }
+
         UpstreamLimit own =
             error.Mentions(s_fiveHourPhrases) ? UpstreamLimit.QuotaOf(QuotaWindowKind.FiveHour) :
             error.Mentions(s_weekPhrases) ? UpstreamLimit.QuotaOf(QuotaWindowKind.Weekly) :

@@ -14,6 +14,12 @@ internal readonly record struct UpstreamLimit(UpstreamLimitKind Kind, QuotaWindo
     /// <summary>A short-term rate limit.</summary>
     public static UpstreamLimit RateLimited => new(UpstreamLimitKind.RateLimited, QuotaWindowKind.Unknown, null);
 
+    /// <summary>
+    /// True when a family read this from a vendor code it knows, not from words: such a reading outranks what the
+    /// generic wording makes of the same error (DashScope's per-second "Throttling.RateQuota" says "quota").
+    /// </summary>
+    public bool ByCode { get; init; }
+
     /// <summary>A used-up quota whose window and reset the message does not say.</summary>
     public static UpstreamLimit Quota => new(UpstreamLimitKind.QuotaExceeded, QuotaWindowKind.Unknown, null);
 
@@ -21,11 +27,16 @@ internal readonly record struct UpstreamLimit(UpstreamLimitKind Kind, QuotaWindo
     public static UpstreamLimit QuotaOf(QuotaWindowKind window, DateTimeOffset? resetsAt = null) => new(UpstreamLimitKind.QuotaExceeded, window, resetsAt);
 
     /// <summary>
-    /// The more telling of two readings: a used-up quota outranks a rate limit, which outranks nothing; between two
+    /// The more telling of two readings: one read from a known vendor code outranks one read from words; then a used-up quota outranks a rate limit, which outranks nothing; between two
     /// readings of the same kind, one that names a window or a reset time outranks one that does not.
     /// </summary>
     public static UpstreamLimit Stronger(UpstreamLimit a, UpstreamLimit b)
     {
+        if (a.ByCode != b.ByCode && a.Kind != UpstreamLimitKind.None && b.Kind != UpstreamLimitKind.None)
+        {
+            return a.ByCode ? a : b;
+        }
+
         if (a.Kind != b.Kind)
         {
             return a.Kind > b.Kind ? a : b;

@@ -41,6 +41,19 @@ public class QuotaMessageTests
         Assert.Equal(UpstreamLimit.Quota, s_dashScope.ReadLimitMessage(new UpstreamErrorText(400, "Arrearage", null, "Access denied, please make sure your account is in good standing.")));
     }
 
+    [Theory]
+    [InlineData("Throttling.RateQuota", "Requests rate limit exceeded, please try again later.")]
+    [InlineData("Throttling.BurstRate", "Request rate increased too quickly, please try again later.")]
+    [InlineData("Throttling", "Requests throttling triggered.")]
+    public void DashScope_RateLimitCodes_AreARateLimit_EvenWhenTheCodeSaysQuota(string code, string message)
+    {
+        var error = new UpstreamErrorText(429, code, code, message);
+
+        // Read by every family together, as the error mapper does: the generic wording sees "quota" in the code.
+        Assert.Equal(UpstreamLimitKind.RateLimited, ProviderFamilies.ReadLimitMessage(error).Kind);
+        Assert.Equal(UpstreamLimitKind.RateLimited, s_dashScope.ReadLimitMessage(error).Kind);
+    }
+
     [Fact]
     public void DashScope_CountsOnlyCodingPlanHosts()
     {

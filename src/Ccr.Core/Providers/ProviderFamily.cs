@@ -94,6 +94,12 @@ internal abstract class ProviderFamily
     /// <summary>Whether providers on <paramref name="url"/> default to <c>interactive_only</c> (subscription plans for interactive tools).</summary>
     public virtual bool IsInteractiveOnly(Uri url) => false;
 
+    /// <summary>
+    /// Whether providers on <paramref name="url"/> are a subscription plan billed by requests rather than tokens: usage
+    /// then shows requests against the plan instead of a cost. The interactive-only plan hosts are exactly these by default.
+    /// </summary>
+    public virtual bool IsSubscription(Uri url) => IsInteractiveOnly(url);
+
     /// <summary>Whether the family's <c>x-ratelimit-*</c> headers are informational rather than binding.</summary>
     public virtual bool HasInformationalRateLimitHeaders => false;
 

@@ -167,29 +167,44 @@ internal sealed class UsageStore
     }
 
     private static bool IsUnreadable(Exception ex) =>
-        ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException or KeyNotFoundException;
+        ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException or KeyNotFoundException or IndexOutOfRangeException;
 
+    // Compact on purpose: the file is rewritten on every flush, and 90 days of hours add up. Each key is written once in
+    // "keys"; each bucket is [hour, key index, requests, input, output, cache_read, cache_write, errors, fallbacks].
     private static void WriteMap(Utf8JsonWriter writer, Dictionary<UsageBucketKey, UsageCounts> map)
     {
+        var keyIndex = new Dictionary<UsageKey, int>();
         writer.WriteStartObject();
         writer.WriteNumber("version", FormatVersion);
+        writer.WriteStartArray("keys");
+        foreach (UsageBucketKey bucket in map.Keys)
+        {
+            if (keyIndex.TryAdd(bucket.Key, keyIndex.Count))
+            {
+                writer.WriteStartArray();
+                writer.WriteStringValue(bucket.Key.Provider);
+                writer.WriteStringValue(bucket.Key.Model);
+                writer.WriteStringValue(bucket.Key.TierName);
+                writer.WriteEndArray();
+            }
+        }
+
+        writer.WriteEndArray();
         writer.WriteStartArray("buckets");
         foreach (KeyValuePair<UsageBucketKey, UsageCounts> entry in map)
         {
             UsageCounts c = entry.Value;
-            writer.WriteStartObject();
-            writer.WriteNumber("hour", entry.Key.Hour);
-            writer.WriteString("provider", entry.Key.Key.Provider);
-            writer.WriteString("model", entry.Key.Key.Model);
-            writer.WriteString("tier_name", entry.Key.Key.TierName);
-            writer.WriteNumber("requests", c.Requests);
-            writer.WriteNumber("input_tokens", c.InputTokens);
-            writer.WriteNumber("output_tokens", c.OutputTokens);
-            writer.WriteNumber("cache_read_tokens", c.CacheReadTokens);
-            writer.WriteNumber("cache_write_tokens", c.CacheWriteTokens);
-            writer.WriteNumber("errors", c.Errors);
-            writer.WriteNumber("fallbacks", c.Fallbacks);
-            writer.WriteEndObject();
+            writer.WriteStartArray();
+            writer.WriteNumberValue(entry.Key.Hour);
+            writer.WriteNumberValue(keyIndex[entry.Key.Key]);
+            writer.WriteNumberValue(c.Requests);
+            writer.WriteNumberValue(c.InputTokens);
+            writer.WriteNumberValue(c.OutputTokens);
+            writer.WriteNumberValue(c.CacheReadTokens);
+            writer.WriteNumberValue(c.CacheWriteTokens);
+            writer.WriteNumberValue(c.Errors);
+            writer.WriteNumberValue(c.Fallbacks);
+            writer.WriteEndArray();
         }
 
         writer.WriteEndArray();
@@ -206,32 +221,35 @@ internal sealed class UsageStore
         var map = new Dictionary<UsageBucketKey, UsageCounts>();
         using JsonDocument document = JsonDocument.Parse(bytes);
         JsonElement root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("buckets", out JsonElement buckets) || buckets.ValueKind != JsonValueKind.Array)
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("keys", out JsonElement keys) || keys.ValueKind != JsonValueKind.Array
+            || !root.TryGetProperty("buckets", out JsonElement buckets) || buckets.ValueKind != JsonValueKind.Array)
         {
-            throw new JsonException("the root has no 'buckets' array");
+            throw new JsonException("the root has no 'keys' and 'buckets' arrays");
+        }
+
+        var keyList = new List<UsageKey>();
+        foreach (JsonElement key in keys.EnumerateArray())
+        {
+            keyList.Add(new UsageKey(key[0].GetString()!, key[1].GetString()!, key[2].GetString() ?? ""));
         }
 
         foreach (JsonElement bucket in buckets.EnumerateArray())
         {
-            var key = new UsageBucketKey(
-                bucket.GetProperty("hour").GetInt64(),
-                new UsageKey(bucket.GetProperty("provider").GetString()!, bucket.GetProperty("model").GetString()!, bucket.TryGetProperty("tier_name", out JsonElement tier) ? tier.GetString() ?? "" : ""));
             var counts = new UsageCounts
             {
-                Requests = Long(bucket, "requests"),
-                InputTokens = Long(bucket, "input_tokens"),
-                OutputTokens = Long(bucket, "output_tokens"),
-                CacheReadTokens = Long(bucket, "cache_read_tokens"),
-                CacheWriteTokens = Long(bucket, "cache_write_tokens"),
-                Errors = Long(bucket, "errors"),
-                Fallbacks = Long(bucket, "fallbacks"),
+                Requests = bucket[2].GetInt64(),
+                InputTokens = bucket[3].GetInt64(),
+                OutputTokens = bucket[4].GetInt64(),
+                CacheReadTokens = bucket[5].GetInt64(),
+                CacheWriteTokens = bucket[6].GetInt64(),
+                Errors = bucket[7].GetInt64(),
+                Fallbacks = bucket[8].GetInt64(),
             };
-            CollectionsMarshal.GetValueRefOrAddDefault(map, key, out _).Add(counts);
+            var bucketKey = new UsageBucketKey(bucket[0].GetInt64(), keyList[bucket[1].GetInt32()]);
+            CollectionsMarshal.GetValueRefOrAddDefault(map, bucketKey, out _).Add(counts);
         }
 
         return map;
     }
-
-    private static long Long(JsonElement bucket, string name) =>
-        bucket.TryGetProperty(name, out JsonElement value) ? value.GetInt64() : 0;
 }

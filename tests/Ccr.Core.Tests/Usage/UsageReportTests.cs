@@ -39,6 +39,24 @@ public sealed class UsageReportTests
     }
 
     [Fact]
+    public void PriceWithoutItsOutputRate_IsAnErrorAtItsPath()
+    {
+        ConfigLoadResult result = ConfigLoader.LoadFromText("""
+            {
+              "Providers": [
+                { "name": "ds", "api_base_url": "https://api.example.com/v1", "api_key": "sk-1", "models": ["chat"],
+                  "model_pricing": { "chat": { "input_per_million_tokens": 1.0 } } }
+              ]
+            }
+            """, null);
+
+        ConfigDiagnostic error = Assert.Single(result.Errors);
+        Assert.Equal("PricingIncomplete", error.Code);
+        Assert.Equal("$.Providers[0].model_pricing.chat", error.JsonPath);
+        Assert.Contains("output_per_million_tokens", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SubscriptionProvider_ShowsRequests_AndNoCost()
     {
         CcrConfig config = Load("""

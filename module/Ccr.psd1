@@ -19,6 +19,7 @@
         'Get-CcrProxy'
         'Test-CcrProvider'
         'Invoke-CcrMessage'
+        'Get-CcrUsage'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,9 +1,11 @@
 using System.Globalization;
 using Ccr.Core.Config;
+using Ccr.Core.Usage;
 
 // Usage:
 //   ReliabilityHelper set-presets <config> <prefix> <count>   adds presets <prefix>0..<count-1>, one Set-CcrPreset-style edit each
 //   ReliabilityHelper churn <config>                           rewrites one large preset forever (until killed), printing "ready" first
+//   ReliabilityHelper record-usage <store> <count>             records <count> requests (10 in, 2 out tokens each) for shared,m into a usage store
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: ReliabilityHelper set-presets <config> <prefix> <count> | churn <config>");
@@ -35,6 +37,23 @@ switch (args[0])
             ConfigEditor.SetPreset(config, new PresetChange { Name = "big", Route = "qwen,qwen3-coder-plus", System = system });
         }
 
+    case "record-usage":
+        using (var usage = new UsageRecorder(config, TimeProvider.System))
+        {
+            int requests = int.Parse(args[2], CultureInfo.InvariantCulture);
+            for (int i = 0; i < requests; i++)
+            {
+                usage.Record("shared", "m", null, new UsageCounts { Requests = 1, InputTokens = 10, OutputTokens = 2 });
+                if (i % 50 == 0)
+                {
+                    // Spread the writes out so they interleave with the other process's flushes.
+                    Thread.Sleep(20);
+                }
+            }
+        }
+
+        Console.WriteLine("done");
+        return 0;
     default:
         Console.Error.WriteLine("unknown command " + args[0]);
         return 2;

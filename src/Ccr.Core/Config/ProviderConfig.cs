@@ -49,6 +49,18 @@ public sealed class ProviderConfig
     /// <summary><c>quota</c>, or null when the provider has no local quota.</summary>
     public QuotaConfig? Quota { get; init; }
 
+    /// <summary><c>pricing</c>: what the provider's models cost by default, or null when unpriced.</summary>
+    public TokenPricing? Pricing { get; init; }
+
+    /// <summary><c>model_pricing</c>: model name to its own price, taking precedence over <see cref="Pricing"/>.</summary>
+    public IReadOnlyDictionary<string, TokenPricing> ModelPricing { get; init; } = new Dictionary<string, TokenPricing>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// True for a subscription (a plan billed by requests, not tokens): usage shows requests against the plan and no cost.
+    /// The provider family says so for its plan hosts; <c>subscription</c> in the file overrides it.
+    /// </summary>
+    public bool Subscription { get; init; }
+
     /// <summary>True for Coding Plan endpoints, whose terms allow only interactive coding tools (or <c>interactive_only</c> in the file).</summary>
     public bool InteractiveOnly { get; init; }
 
@@ -60,6 +72,10 @@ public sealed class ProviderConfig
 
     /// <summary>Extra headers sent upstream with every request (<c>headers</c> in the file).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The price of <paramref name="model"/>: its <c>model_pricing</c> entry, else <c>pricing</c>, else null.</summary>
+    public TokenPricing? PricingFor(string model) =>
+        ModelPricing.TryGetValue(model, out TokenPricing? own) ? own : Pricing;
 
     /// <summary>True when <paramref name="model"/> is in <see cref="Models"/> (or the list is empty, meaning any).</summary>
     public bool HasModel(string model)

@@ -127,6 +127,7 @@ internal sealed class ProviderEntryReader : ConfigValueReader
 
         bool? interactiveOnly = ReadBool(entry, path, "interactive_only", "interactiveOnly");
         bool? honorHeaders = ReadBool(entry, path, "honor_rate_limit_headers", "honorRateLimitHeaders");
+        bool? subscription = ReadBool(entry, path, "subscription");
 
         return new ProviderConfig
         {
@@ -149,6 +150,9 @@ internal sealed class ProviderEntryReader : ConfigValueReader
             MaxTokensCap = maxTokensCap,
             HonorRateLimitHeaders = honorHeaders ?? !family.HasInformationalRateLimitHeaders,
             Headers = ReadHeaders(entry, path),
+            Pricing = ReadPricing(entry, path, name, "pricing"),
+            ModelPricing = ReadModelPricing(entry, path, name),
+            Subscription = subscription ?? family.IsSubscription(url),
         };
     }
 
@@ -290,6 +294,79 @@ internal sealed class ProviderEntryReader : ConfigValueReader
             RenewalDayGiven = renewalDay is not null,
             LimitsUnknown = planHost && fiveHour is null && weekly is null && monthly is null,
         };
+    }
+
+    /// <summary>Reads one price object (CCR-Rust's keys); both main prices are required so nothing is silently free.</summary>
+    private TokenPricing? ReadPricing(JsonElement parent, string parentPath, string providerName, params string[] names)
+    {
+        if (!TryGet(parent, parentPath, out JsonElement pricing, out string path, names) || pricing.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return ReadPriceObject(pricing, path, providerName);
+    }
+
+    private TokenPricing? ReadPriceObject(JsonElement pricing, string path, string providerName)
+    {
+        const string Example = "{ \"input_per_million_tokens\": 0.3, \"output_per_million_tokens\": 1.2 }";
+        if (pricing.ValueKind != JsonValueKind.Object)
+        {
+            Error("InvalidType", path, $"Provider '{providerName}': a price must be an object such as {Example} (USD per million tokens).");
+            return null;
+        }
+
+        double? input = ReadDouble(pricing, path, "input_per_million_tokens", "inputPerMillionTokens");
+        double? output = ReadDouble(pricing, path, "output_per_million_tokens", "outputPerMillionTokens");
+        double? cacheRead = ReadDouble(pricing, path, "cache_read_per_million_tokens", "cacheReadPerMillionTokens");
+        double? cacheWrite = ReadDouble(pricing, path, "cache_write_per_million_tokens", "cacheWritePerMillionTokens");
+        if (input is null || output is null)
+        {
+            Error("PricingIncomplete", path, $"Provider '{providerName}': a price needs both input_per_million_tokens and output_per_million_tokens, e.g. {Example}; add the missing one (0 if it is free).");
+            return null;
+        }
+
+        foreach ((double? value, string key) in new[] { (input, "input_per_million_tokens"), (output, "output_per_million_tokens"), (cacheRead, "cache_read_per_million_tokens"), (cacheWrite, "cache_write_per_million_tokens") })
+        {
+            if (value is double d && (d < 0 || !double.IsFinite(d)))
+            {
+                Error("InvalidPrice", JsonPaths.Member(path, key), $"Provider '{providerName}': {key} is {d.ToString(CultureInfo.InvariantCulture)}; a price is a number of USD per million tokens, 0 or more.");
+                return null;
+            }
+        }
+
+        return new TokenPricing
+        {
+            InputPerMillionTokens = input.Value,
+            OutputPerMillionTokens = output.Value,
+            CacheReadPerMillionTokens = cacheRead,
+            CacheWritePerMillionTokens = cacheWrite,
+        };
+    }
+
+    private Dictionary<string, TokenPricing> ReadModelPricing(JsonElement provider, string providerPath, string providerName)
+    {
+        var prices = new Dictionary<string, TokenPricing>(StringComparer.Ordinal);
+        if (!TryGet(provider, providerPath, out JsonElement element, out string path, "model_pricing", "modelPricing") || element.ValueKind == JsonValueKind.Null)
+        {
+            return prices;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Error("InvalidType", path, $"Provider '{providerName}': model_pricing must be an object of model names to prices, e.g. {{ \"qwen3-coder-plus\": {{ \"input_per_million_tokens\": 0.3, \"output_per_million_tokens\": 1.2 }} }}.");
+            return prices;
+        }
+
+        foreach (JsonProperty model in element.EnumerateObject())
+        {
+            if (ReadPriceObject(model.Value, JsonPaths.Member(path, model.Name), providerName) is TokenPricing price)
+            {
+                prices[model.Name] = price;
+            }
+        }
+
+        return prices;
     }
 
     private Dictionary<string, string> ReadHeaders(JsonElement provider, string providerPath)

@@ -97,9 +97,16 @@ internal abstract class ProviderFamily
     /// <summary>
     /// Whether a provider on <paramref name="url"/> with no <c>quota</c> block counts its requests against a
     /// subscription plan's windows (five hours, week, month) whose limits are unknown until <c>quota.plan</c> or
-    /// explicit limits are given: shown as used/?, never enforced.
+    /// explicit limits are given: shown as used/?, never enforced. A subscription whose plan is not metered in
+    /// requests over those windows (see <see cref="IsSubscription"/>) answers false.
     /// </summary>
     public virtual bool CountsPlanQuota(Uri url) => false;
+
+    /// <summary>
+    /// Whether providers on <paramref name="url"/> are a subscription plan billed by requests rather than tokens: usage
+    /// then shows requests against the plan instead of a cost. The interactive-only plan hosts are exactly these by default.
+    /// </summary>
+    public virtual bool IsSubscription(Uri url) => IsInteractiveOnly(url);
 
     /// <summary>Whether the family's <c>x-ratelimit-*</c> headers are informational rather than binding.</summary>
     public virtual bool HasInformationalRateLimitHeaders => false;

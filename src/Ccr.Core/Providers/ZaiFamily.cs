@@ -53,6 +53,10 @@ internal sealed partial class ZaiFamily : ProviderFamily
     /// <inheritdoc/>
     public override bool HasInformationalRateLimitHeaders => true;
 
+    /// <summary>The GLM Coding Plan is served under <c>/api/coding/</c>; it is billed by prompts, not tokens.</summary>
+    public override bool IsSubscription(Uri url) =>
+        base.IsSubscription(url) || url.AbsolutePath.Contains("/coding/", StringComparison.OrdinalIgnoreCase);
+
     /// <inheritdoc/>
     public override bool IsAuthFailure(in UpstreamErrorText error) => base.IsAuthFailure(error) || error.CodeIs(s_authCodes);
 

@@ -123,6 +123,7 @@ internal sealed class MessageRouter
                 long attemptStarted = Stopwatch.GetTimestamp();
                 _engine.Quota.RecordRequest(provider.Config);
                 AttemptResult result = await AttemptExecutor.ExecuteAsync(_engine, snapshot, plan, target, request, sink, requestDeadline.Token, cancellationToken).ConfigureAwait(false);
+                AttemptUsage.Count(_engine.Usage, plan, target, attempt, result);
                 double attemptMs = ElapsedMs(attemptStarted);
                 _engine.Metrics.RecordLatency(provider.Name, target.TierName, attemptMs);
 

@@ -3,6 +3,7 @@ using Ccr.Core.Health;
 using Ccr.Core.Providers;
 using Ccr.Core.Quota;
 using Ccr.Core.Telemetry;
+using Ccr.Core.Usage;
 
 namespace Ccr.Core.Routing;
 
@@ -26,6 +27,8 @@ internal sealed class RouterEngine : IAsyncDisposable
         Quota = new QuotaTracker(Path.Combine(stateFolder, "quota.json"), Time) { Warning = message => Log.Warn(message) };
         Health = new TierHealth(Time);
         Metrics = new CcrMetrics();
+        Usage = new UsageRecorder(Path.Combine(stateFolder, "usage.json"), Time, Metrics, message => Log.Warn(message));
+        Metrics.AddScrapeSection(text => QuotaGauges.Render(text, Snapshot.Config, Quota));
         Upstream = new UpstreamClient(config.ProxyUrl);
         Router = new MessageRouter(this);
     }
@@ -37,6 +40,9 @@ internal sealed class RouterEngine : IAsyncDisposable
     public QuotaTracker Quota { get; }
 
     public TierHealth Health { get; }
+
+    /// <summary>Usage per provider and model in hourly buckets, shared through the store file.</summary>
+    public UsageRecorder Usage { get; }
 
     public DecisionLog Log { get; }
 
@@ -62,6 +68,7 @@ internal sealed class RouterEngine : IAsyncDisposable
         finally
         {
             Quota.Dispose();
+            Usage.Dispose();
             Upstream.Dispose();
             Metrics.Dispose();
             await Log.DisposeAsync().ConfigureAwait(false);

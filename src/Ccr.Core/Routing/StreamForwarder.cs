@@ -135,6 +135,7 @@ internal sealed class StreamForwarder
     public async Task<AttemptResult> PassThroughAsync(Stream upstream, bool openAIClient)
     {
         using var buffer = new PooledBufferWriter(16 * 1024);
+        using var usage = new UpstreamUsageScanner();
         using (var events = new UpstreamSseReader(upstream, keepRaw: true))
         {
             while (true)
@@ -165,6 +166,7 @@ internal sealed class StreamForwarder
 
             // What was read ahead, the first event and whatever came with it, goes on as it came.
             buffer.Write(events.Raw.Span);
+            usage.ScanStream(buffer.WrittenSpan);
         }
 
         _clock.ArmIdle();
@@ -195,15 +197,16 @@ internal sealed class StreamForwarder
                     UpstreamFailure failure = _clock.Failure(e, _provider);
                     WriteErrorEvent(failure.Error, buffer, openAIClient);
                     await AttemptIO.TryWriteAsync(_sink, buffer, _clientToken).ConfigureAwait(false);
-                    return new AttemptResult(AttemptOutcome.FailedAfterStart, failure, null);
+                    return new AttemptResult(AttemptOutcome.FailedAfterStart, failure, usage.Summary);
                 }
 
                 if (read == 0)
                 {
-                    return AttemptResult.Success(null);
+                    return AttemptResult.Success(usage.Summary);
                 }
 
                 buffer.Advance(read);
+                usage.ScanStream(buffer.WrittenSpan);
                 if (!await AttemptIO.TryWriteAsync(_sink, buffer, _clientToken).ConfigureAwait(false))
                 {
                     return AttemptResult.ClientGone;

@@ -54,7 +54,8 @@ internal static class WholeBodyForwarder
             return AttemptResult.ClientGone;
         }
 
-        return AttemptResult.Success(summary);
+        // An answer that went through untouched still says what it used.
+        return AttemptResult.Success(summary ?? UpstreamUsageScanner.ReadBody(body.WrittenSpan));
     }
 
     /// <summary>

@@ -79,6 +79,10 @@ internal sealed class ProxyControlClient
     public Task<ControlReply<IReadOnlyList<TierStatus>>> GetTiersAsync(CancellationToken cancellationToken = default) =>
         GetJsonAsync<IReadOnlyList<TierStatus>>("/ccr/tiers", TimeSpan.FromSeconds(5), body => TierStatusReport.Parse(body), cancellationToken);
 
+    /// <summary>The proxy's usage report for <paramref name="query"/> (<c>GET /ccr/usage</c>).</summary>
+    public Task<ControlReply<Usage.UsageReport>> GetUsageAsync(Usage.UsageQuery query, CancellationToken cancellationToken = default) =>
+        GetJsonAsync("/ccr/usage" + query.ToQueryString(), TimeSpan.FromSeconds(10), body => Usage.UsageReport.Parse(body), cancellationToken);
+
     /// <summary>Asks the proxy to stop, proving with this user's control token that the caller may; true when it accepted.</summary>
     public async Task<bool> RequestStopAsync(CancellationToken cancellationToken = default)
     {

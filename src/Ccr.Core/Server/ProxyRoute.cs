@@ -24,6 +24,9 @@ internal enum ProxyRoute
     /// <summary>GET /ccr/tiers.</summary>
     Tiers,
 
+    /// <summary>GET /ccr/usage.</summary>
+    Usage,
+
     /// <summary>POST /ccr/shutdown, with the control token.</summary>
     Shutdown,
 }

@@ -182,12 +182,14 @@ internal sealed class ProxyServer : IAsyncDisposable
                 return ("responses", await HandleOpenAIAsync(context, requestId, presetName, responses: true, aborted).ConfigureAwait(false));
             case ProxyRoute.Tiers when isGet:
                 return ("tiers", await WriteJsonAsync(response, 200, writer => TierStatusReport.Write(writer, TierStatusReport.Build(_engine))).ConfigureAwait(false));
+            case ProxyRoute.Usage when isGet:
+                return ("usage", await UsageEndpoint.HandleAsync(context, _engine, requestId).ConfigureAwait(false));
             case ProxyRoute.Shutdown when isPost:
                 return ("shutdown", await HandleShutdownAsync(context, requestId).ConfigureAwait(false));
             case ProxyRoute.CountTokens when isPost:
                 return ("count_tokens", await HandleCountTokensAsync(context, requestId, presetName).ConfigureAwait(false));
             default:
-                string allow = route is ProxyRoute.Models or ProxyRoute.Metrics or ProxyRoute.Tiers ? "GET" : "POST";
+                string allow = route is ProxyRoute.Models or ProxyRoute.Metrics or ProxyRoute.Tiers or ProxyRoute.Usage ? "GET" : "POST";
                 response.SetHeader("Allow", allow);
                 return ("other", await ErrorAsync(response, 405, "invalid_request_error",
                     request.Method + " is not allowed on " + Truncate(path, 200) + "; use " + allow + ".", requestId).ConfigureAwait(false));
@@ -391,6 +393,7 @@ internal sealed class ProxyServer : IAsyncDisposable
             "/v1/models" when presetName is null => ProxyRoute.Models,
             "/metrics" when presetName is null => ProxyRoute.Metrics,
             "/ccr/tiers" when presetName is null => ProxyRoute.Tiers,
+            "/ccr/usage" when presetName is null => ProxyRoute.Usage,
             "/ccr/shutdown" when presetName is null => ProxyRoute.Shutdown,
             _ => null,
         };

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
+using Ccr.Core.Usage;
 
 namespace Ccr.Core.Telemetry;
 
@@ -28,6 +29,8 @@ internal sealed class CcrMetrics : IDisposable
     private const string ErrorType = "error_type";
     private const string From = "from";
     private const string To = "to";
+    private const string ModelLabel = "model";
+    private const string Kind = "kind";
 
     private readonly Meter _meter;
     private readonly MeterListener _listener;
@@ -41,6 +44,11 @@ internal sealed class CcrMetrics : IDisposable
     private readonly Counter<long> _quotaSkips;
     private readonly Histogram<double> _latency;
     private readonly UpDownCounter<long> _activeStreams;
+    private readonly Counter<long> _usageRequests;
+    private readonly Counter<long> _usageTokens;
+    private readonly Counter<long> _usageErrors;
+    private readonly Counter<long> _usageFallbacks;
+    private readonly List<Action<StringBuilder>> _scrapeSections = new();
     private long _activeStreamCount;
     private long _requestsServed;
 
@@ -57,6 +65,10 @@ internal sealed class CcrMetrics : IDisposable
         _quotaSkips = _meter.CreateCounter<long>("ccr.quota_skips", "{skip}", "Tiers skipped because their local quota was exhausted.");
         _latency = _meter.CreateHistogram<double>("ccr.upstream.latency", "s", "Upstream attempt latency.");
         _activeStreams = _meter.CreateUpDownCounter<long>("ccr.active_streams", "{stream}", "Streaming responses in progress.");
+        _usageRequests = _meter.CreateCounter<long>("ccr.usage.requests", "{request}", "Upstream requests counted as usage, by provider, model and tier_name.");
+        _usageTokens = _meter.CreateCounter<long>("ccr.usage.tokens", "{token}", "Tokens the upstreams reported, by provider, model and kind (input, output, cache_read, cache_write).");
+        _usageErrors = _meter.CreateCounter<long>("ccr.usage.errors", "{error}", "Upstream requests that failed, by provider, model and tier_name.");
+        _usageFallbacks = _meter.CreateCounter<long>("ccr.usage.fallbacks", "{request}", "Upstream requests made because the route's first choice was skipped or failed, by provider, model and tier_name.");
 
         _families =
         [
@@ -69,6 +81,10 @@ internal sealed class CcrMetrics : IDisposable
             new Family(_quotaSkips, "ccr_quota_skips_total", "counter", [ProviderLabel, TierName]),
             new Family(_latency, "ccr_upstream_latency_seconds", "histogram", [ProviderLabel, TierName]),
             new Family(_activeStreams, "ccr_active_streams", "gauge", []),
+            new Family(_usageRequests, "ccr_usage_requests_total", "counter", [ProviderLabel, ModelLabel, TierName]),
+            new Family(_usageTokens, "ccr_usage_tokens_total", "counter", [ProviderLabel, ModelLabel, Kind]),
+            new Family(_usageErrors, "ccr_usage_errors_total", "counter", [ProviderLabel, ModelLabel, TierName]),
+            new Family(_usageFallbacks, "ccr_usage_fallbacks_total", "counter", [ProviderLabel, ModelLabel, TierName]),
         ];
 
         _listener = new MeterListener();
@@ -134,6 +150,42 @@ internal sealed class CcrMetrics : IDisposable
     public void RecordLatency(string provider, string? tierName, double milliseconds) =>
         _latency.Record(milliseconds / 1000.0, Tag(ProviderLabel, provider), Tag(TierName, tierName));
 
+    /// <summary>One attempt's usage: its request, tokens by kind, error and fallback (only the kinds it has).</summary>
+    public void RecordUsage(string provider, string model, string? tierName, in UsageCounts counts)
+    {
+        KeyValuePair<string, object?> providerTag = Tag(ProviderLabel, provider);
+        KeyValuePair<string, object?> modelTag = Tag(ModelLabel, model);
+        KeyValuePair<string, object?> tierTag = Tag(TierName, tierName);
+        if (counts.Requests != 0)
+        {
+            _usageRequests.Add(counts.Requests, providerTag, modelTag, tierTag);
+        }
+
+        AddTokens(providerTag, modelTag, "input", counts.InputTokens);
+        AddTokens(providerTag, modelTag, "output", counts.OutputTokens);
+        AddTokens(providerTag, modelTag, "cache_read", counts.CacheReadTokens);
+        AddTokens(providerTag, modelTag, "cache_write", counts.CacheWriteTokens);
+        if (counts.Errors != 0)
+        {
+            _usageErrors.Add(counts.Errors, providerTag, modelTag, tierTag);
+        }
+
+        if (counts.Fallbacks != 0)
+        {
+            _usageFallbacks.Add(counts.Fallbacks, providerTag, modelTag, tierTag);
+        }
+    }
+
+    /// <summary>Adds text that is worked out at scrape time (gauges read from live state, such as quota windows) after the instruments.</summary>
+    public void AddScrapeSection(Action<StringBuilder> render)
+    {
+        ArgumentNullException.ThrowIfNull(render);
+        lock (_scrapeSections)
+        {
+            _scrapeSections.Add(render);
+        }
+    }
+
     /// <summary>A streaming response began.</summary>
     public void StreamStarted()
     {
@@ -157,6 +209,14 @@ internal sealed class CcrMetrics : IDisposable
             family.Render(text, s_latencyBounds);
         }
 
+        lock (_scrapeSections)
+        {
+            foreach (Action<StringBuilder> section in _scrapeSections)
+            {
+                section(text);
+            }
+        }
+
         return text.ToString();
     }
 
@@ -168,6 +228,17 @@ internal sealed class CcrMetrics : IDisposable
     }
 
     private static KeyValuePair<string, object?> Tag(string name, string? value) => new(name, value ?? "");
+
+    /// <summary>Escapes a label value for the text format (backslash, quote, newline).</summary>
+    internal static void AppendLabelValue(StringBuilder text, string value) => Family.AppendEscaped(text, value);
+
+    private void AddTokens(KeyValuePair<string, object?> provider, KeyValuePair<string, object?> model, string kind, long tokens)
+    {
+        if (tokens != 0)
+        {
+            _usageTokens.Add(tokens, provider, model, Tag(Kind, kind));
+        }
+    }
 
     private static string StatusText(int status) =>
         (uint)status < (uint)s_statusText.Length ? s_statusText[status] : status.ToString(CultureInfo.InvariantCulture);
@@ -357,7 +428,7 @@ internal sealed class CcrMetrics : IDisposable
             return result != 0 ? result : string.CompareOrdinal(x.C, y.C);
         }
 
-        private static void AppendEscaped(StringBuilder text, string value)
+        internal static void AppendEscaped(StringBuilder text, string value)
         {
             foreach (char ch in value)
             {

@@ -1,0 +1,234 @@
+using System.Runtime.InteropServices;
+using Ccr.Core.Telemetry;
+
+namespace Ccr.Core.Usage;
+
+/// <summary>
+/// Counts usage for every provider, quota or not, in hourly buckets. The request path only adds to an in-memory
+/// bucket under one of a few striped locks (no I/O, no allocation once a bucket exists); a background loop merges
+/// the pending counts into the <see cref="UsageStore"/> every second, so every Ccr process of the user adds up.
+/// </summary>
+internal sealed class UsageRecorder : IDisposable
+{
+    private const int StripeCount = 16;
+    private static readonly TimeSpan s_defaultFlushInterval = TimeSpan.FromSeconds(1);
+
+    private readonly UsageStore _store;
+    private readonly TimeProvider _time;
+    private readonly CcrMetrics? _metrics;
+    private readonly Stripe[] _stripes;
+    private readonly SemaphoreSlim _flushGate = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _background;
+    private bool _flushFailing;
+    private int _disposed;
+
+    /// <summary>
+    /// Creates a recorder over <paramref name="storeFilePath"/>. <paramref name="metrics"/>, when given, also gets every
+    /// count for <c>/metrics</c>. <paramref name="flushInterval"/> of <see cref="TimeSpan.Zero"/> turns the background
+    /// flush off (only <see cref="FlushAsync"/> and <see cref="Dispose"/> write).
+    /// </summary>
+    public UsageRecorder(string storeFilePath, TimeProvider time, CcrMetrics? metrics = null, Action<string>? warning = null, TimeSpan? flushInterval = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(storeFilePath);
+        ArgumentNullException.ThrowIfNull(time);
+        _time = time;
+        _metrics = metrics;
+        Warning = warning;
+        _store = new UsageStore(storeFilePath, message => Warning?.Invoke(message));
+        _stripes = new Stripe[StripeCount];
+        for (int i = 0; i < _stripes.Length; i++)
+        {
+            _stripes[i] = new Stripe();
+        }
+
+        TimeSpan interval = flushInterval ?? s_defaultFlushInterval;
+        _background = interval > TimeSpan.Zero ? Task.Run(() => RunFlushLoopAsync(interval, _stop.Token)) : Task.CompletedTask;
+    }
+
+    /// <summary>Receives problems worth telling the user that never stop routing (a corrupt store, a lock held too long).</summary>
+    public Action<string>? Warning { get; set; }
+
+    /// <summary>The store file.</summary>
+    public string StoreFilePath => _store.FilePath;
+
+    /// <summary>The clock buckets are cut by.</summary>
+    public TimeProvider Time => _time;
+
+    /// <summary>Adds <paramref name="delta"/> to the current hour of <paramref name="provider"/>/<paramref name="model"/>: the only work on the request thread.</summary>
+    public void Record(string provider, string model, string? tierName, in UsageCounts delta)
+    {
+        var key = new UsageBucketKey(UsageBucketKey.HourOf(_time.GetUtcNow()), new UsageKey(provider, model, tierName ?? ""));
+        Stripe stripe = _stripes[(key.Key.GetHashCode() & int.MaxValue) % StripeCount];
+        lock (stripe.Gate)
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(stripe.Pending, key, out _).Add(delta);
+        }
+
+        _metrics?.RecordUsage(provider, model, tierName, delta);
+    }
+
+    /// <summary>
+    /// Every bucket from hour <paramref name="fromHour"/> up to (not including) <paramref name="toHour"/>: what the store holds
+    /// (every process's flushed counts) plus what this process counted and has not flushed yet.
+    /// </summary>
+    public Dictionary<UsageBucketKey, UsageCounts> Read(long fromHour, long toHour)
+    {
+        Dictionary<UsageBucketKey, UsageCounts> result = Filter(_store.TryRead() ?? new Dictionary<UsageBucketKey, UsageCounts>(), fromHour, toHour);
+        foreach (Stripe stripe in _stripes)
+        {
+            lock (stripe.Gate)
+            {
+                foreach (KeyValuePair<UsageBucketKey, UsageCounts> pending in stripe.Pending)
+                {
+                    if (pending.Key.Hour >= fromHour && pending.Key.Hour < toHour)
+                    {
+                        CollectionsMarshal.GetValueRefOrAddDefault(result, pending.Key, out _).Add(pending.Value);
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads the buckets in [<paramref name="fromHour"/>, <paramref name="toHour"/>) of a store file, with no recorder running.</summary>
+    public static Dictionary<UsageBucketKey, UsageCounts> ReadFile(string storeFilePath, long fromHour, long toHour) =>
+        Filter(new UsageStore(storeFilePath, null).TryRead() ?? new Dictionary<UsageBucketKey, UsageCounts>(), fromHour, toHour);
+
+    /// <summary>Merges the counts recorded since the last flush into the store.</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        await _flushGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            FlushCore();
+        }
+        finally
+        {
+            _flushGate.Release();
+        }
+    }
+
+    /// <summary>Stops the background flush and writes what is still pending.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        try
+        {
+            _background.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+            // The loop reports its own failures; disposal still flushes below.
+        }
+
+        _flushGate.Wait();
+        try
+        {
+            FlushCore();
+        }
+        finally
+        {
+            _flushGate.Release();
+        }
+
+        _stop.Dispose();
+        _flushGate.Dispose();
+    }
+
+    private static Dictionary<UsageBucketKey, UsageCounts> Filter(Dictionary<UsageBucketKey, UsageCounts> map, long fromHour, long toHour)
+    {
+        var result = new Dictionary<UsageBucketKey, UsageCounts>();
+        foreach (KeyValuePair<UsageBucketKey, UsageCounts> bucket in map)
+        {
+            if (bucket.Key.Hour >= fromHour && bucket.Key.Hour < toHour)
+            {
+                result[bucket.Key] = bucket.Value;
+            }
+        }
+
+        return result;
+    }
+
+    private async Task RunFlushLoopAsync(TimeSpan interval, CancellationToken ct)
+    {
+        // The flush cadence is an I/O concern, not usage time, so it runs on the real clock.
+        using var timer = new PeriodicTimer(interval, TimeProvider.System);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    await FlushAsync(ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Warning?.Invoke("Writing the usage store failed: " + ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposal.
+        }
+    }
+
+    private void FlushCore()
+    {
+        var taken = new List<KeyValuePair<UsageBucketKey, UsageCounts>>();
+        foreach (Stripe stripe in _stripes)
+        {
+            lock (stripe.Gate)
+            {
+                if (stripe.Pending.Count > 0)
+                {
+                    taken.AddRange(stripe.Pending);
+                    stripe.Pending.Clear();
+                }
+            }
+        }
+
+        if (taken.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _store.Update(taken, _time.GetUtcNow());
+            _flushFailing = false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Keep the counts: they go out with the next flush.
+            foreach (KeyValuePair<UsageBucketKey, UsageCounts> bucket in taken)
+            {
+                Stripe stripe = _stripes[(bucket.Key.Key.GetHashCode() & int.MaxValue) % StripeCount];
+                lock (stripe.Gate)
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(stripe.Pending, bucket.Key, out _).Add(bucket.Value);
+                }
+            }
+
+            if (!_flushFailing)
+            {
+                _flushFailing = true;
+                Warning?.Invoke($"The usage store '{_store.FilePath}' could not be updated ({ex.Message}); counts are kept in memory and retried.");
+            }
+        }
+    }
+
+    private sealed class Stripe
+    {
+        public object Gate { get; } = new();
+
+        public Dictionary<UsageBucketKey, UsageCounts> Pending { get; } = new();
+    }
+}

@@ -2,6 +2,7 @@ using Ccr.Core.Config;
 using Ccr.Core.Health;
 using Ccr.Core.Providers;
 using Ccr.Core.Quota;
+using Ccr.Core.Sessions;
 using Ccr.Core.Telemetry;
 
 namespace Ccr.Core.Routing;
@@ -26,6 +27,7 @@ internal sealed class RouterEngine : IAsyncDisposable
         Quota = new QuotaTracker(Path.Combine(stateFolder, "quota.json"), Time) { Warning = message => Log.Warn(message) };
         Health = new TierHealth(Time);
         Metrics = new CcrMetrics();
+        Sessions = new SessionTracker(Time);
         Upstream = new UpstreamClient(config.ProxyUrl);
         Router = new MessageRouter(this);
     }
@@ -41,6 +43,9 @@ internal sealed class RouterEngine : IAsyncDisposable
     public DecisionLog Log { get; }
 
     public CcrMetrics Metrics { get; }
+
+    /// <summary>Which target last answered each Claude Code session, for the status line.</summary>
+    public SessionTracker Sessions { get; }
 
     public UpstreamClient Upstream { get; }
 

@@ -24,6 +24,9 @@ internal enum ProxyRoute
     /// <summary>GET /ccr/tiers.</summary>
     Tiers,
 
+    /// <summary>POST /ccr/statusline: Claude Code's status-line JSON in, one line of text out.</summary>
+    StatusLine,
+
     /// <summary>POST /ccr/shutdown, with the control token.</summary>
     Shutdown,
 }

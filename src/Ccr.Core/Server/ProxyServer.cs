@@ -180,6 +180,8 @@ internal sealed class ProxyServer : IAsyncDisposable
                 return ("responses", await HandleOpenAIAsync(context, requestId, presetName, responses: true, aborted).ConfigureAwait(false));
             case ProxyRoute.Tiers when isGet:
                 return ("tiers", await WriteJsonAsync(response, 200, writer => TierStatusReport.Write(writer, TierStatusReport.Build(_engine))).ConfigureAwait(false));
+            case ProxyRoute.StatusLine when isPost:
+                return ("statusline", await StatusLineEndpoint.HandleAsync(context, _engine).ConfigureAwait(false));
             case ProxyRoute.Shutdown when isPost:
                 return ("shutdown", await HandleShutdownAsync(context, requestId).ConfigureAwait(false));
             case ProxyRoute.CountTokens when isPost:
@@ -390,6 +392,7 @@ internal sealed class ProxyServer : IAsyncDisposable
             "/metrics" when presetName is null => ProxyRoute.Metrics,
             "/ccr/tiers" when presetName is null => ProxyRoute.Tiers,
             "/ccr/shutdown" when presetName is null => ProxyRoute.Shutdown,
+            "/ccr/statusline" when presetName is null => ProxyRoute.StatusLine,
             _ => null,
         };
         route = found.GetValueOrDefault();

@@ -19,6 +19,8 @@
         'Get-CcrProxy'
         'Test-CcrProvider'
         'Invoke-CcrMessage'
+        'Install-CcrStatusLine'
+        'Uninstall-CcrStatusLine'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -3,6 +3,9 @@
 BeforeAll {
     Import-Module $env:CCR_TEST_MODULE -Force
     $script:oldHome = $env:CCR_HOME
+    # NO_COLOR when installing means a line without colour always; these tests install with colour.
+    $script:oldNoColor = $env:NO_COLOR
+    $env:NO_COLOR = $null
     $env:CCR_HOME = Join-Path $TestDrive 'ccr-home'
 
     function script:Get-FreePort {
@@ -52,6 +55,7 @@ BeforeAll {
 AfterAll {
     Get-CcrProxy -Port $script:port -ErrorAction SilentlyContinue | Stop-CcrProxy -Confirm:$false -ErrorAction SilentlyContinue
     $env:CCR_HOME = $script:oldHome
+    $env:NO_COLOR = $script:oldNoColor
 }
 
 Describe 'Install-CcrStatusLine' {

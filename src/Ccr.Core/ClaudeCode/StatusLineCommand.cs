@@ -17,12 +17,16 @@ internal static class StatusLineCommand
     public const string ProxyDownNotice = "ccr: proxy not running";
 
     /// <summary>The command for a proxy on <paramref name="port"/>, for Windows or for macOS and Linux.</summary>
-    public static string For(int port, bool windows)
+    /// <param name="port">The proxy's port.</param>
+    /// <param name="windows">Whether Claude Code runs it on Windows (Git Bash or Windows PowerShell).</param>
+    /// <param name="sendKey">Whether the proxy has an APIKEY: the command then sends the token from Claude Code's environment.</param>
+    /// <param name="color">False to ask for a line without colour always (NO_COLOR was set when installing).</param>
+    public static string For(int port, bool windows, bool sendKey, bool color = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
         string url = "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + Marker;
-        return windows ? ForWindows(url) : ForUnix(url);
+        return windows ? ForWindows(url, sendKey, color) : ForUnix(url, sendKey, color);
     }
 
     /// <summary>True when <paramref name="command"/> is one this class wrote (it posts to /ccr/statusline).</summary>
@@ -31,23 +35,25 @@ internal static class StatusLineCommand
 
     // Claude Code runs the command with sh -c (bash) on macOS and Linux. The key comes from the environment
     // Claude Code passes on (ANTHROPIC_AUTH_TOKEN, as Start-CcrClaude and Start-CcrProxy -SetEnvironment set it),
-    // so it is never written into settings.json; with no APIKEY configured, the empty header is not sent at all.
-    // NO_COLOR is the client's, which the proxy cannot see: it goes in the query.
-    private static string ForUnix(string url) =>
-        "curl -s --max-time 2 -H \"content-type: application/json\" -H \"x-api-key: ${ANTHROPIC_AUTH_TOKEN:-$ANTHROPIC_API_KEY}\" " +
-        "--data-binary @- \"" + url + "${NO_COLOR:+?color=0}\" || echo \"" + ProxyDownNotice + "\"";
+    // so it is never written into settings.json. NO_COLOR is the client's, which the proxy cannot see: the shell
+    // checks it on every run and asks for ?color=0.
+    private static string ForUnix(string url, bool sendKey, bool color) =>
+        "curl -s --max-time 2 -H \"content-type: application/json\" " +
+        (sendKey ? "-H \"x-api-key: ${ANTHROPIC_AUTH_TOKEN:-$ANTHROPIC_API_KEY}\" " : "") +
+        "--data-binary @- \"" + url + (color ? "${NO_COLOR:+?color=0}" : "?color=0") + "\" || echo \"" + ProxyDownNotice + "\"";
 
     // On Windows Claude Code runs the command through Git Bash when it finds one (bash -c), and otherwise through
     // Windows PowerShell 5.1 (powershell -Command). One string must work in both, so:
     // - curl.exe, not curl: in Windows PowerShell, curl is an alias of Invoke-WebRequest;
-    // - no "||": Windows PowerShell 5.1 cannot parse it; "; exit 0" means the same exit code in both shells, and
-    //   --stderr - with -S puts curl's own one-line error ("Failed to connect to 127.0.0.1 port ...") on stdout
+    // - no "||": Windows PowerShell 5.1 cannot parse it. "; exit 0" gives the same exit code in both shells, and
+    //   -S with --stderr - puts curl's own one-line error ("Failed to connect to 127.0.0.1 port ...") on stdout
     //   as the notice when the proxy is down;
-    // - no $VAR: bash and PowerShell spell environment variables differently, so curl reads them itself
-    //   (--variable %NAME=default, expanded with {{NAME}}; curl 8.3 or later, as Windows ships);
-    // - only double quotes, and only plain text inside them, which both shells pass through unchanged.
-    private static string ForWindows(string url) =>
+    // - no $VAR: the two shells spell environment variables differently. With an APIKEY, curl reads the token
+    //   itself (--variable %NAME=default, expanded by --expand-header; curl 8.3 or later). Without one the command
+    //   needs nothing newer than the curl.exe Windows 10 shipped; NO_COLOR is read when installing;
+    // - only double quotes, around plain text, which both shells pass through unchanged.
+    private static string ForWindows(string url, bool sendKey, bool color) =>
         "curl.exe -sS --stderr - --max-time 2 -H \"content-type: application/json\" " +
-        "--variable \"%ANTHROPIC_AUTH_TOKEN=\" --expand-header \"x-api-key: {{ANTHROPIC_AUTH_TOKEN}}\" " +
-        "--variable \"%NO_COLOR=\" --data-binary \"@-\" --expand-url \"" + url + "?no_color={{NO_COLOR}}\"; exit 0";
+        (sendKey ? "--variable \"%ANTHROPIC_AUTH_TOKEN=\" --expand-header \"x-api-key: {{ANTHROPIC_AUTH_TOKEN}}\" " : "") +
+        "--data-binary \"@-\" \"" + url + (color ? "" : "?color=0") + "\"; exit 0";
 }

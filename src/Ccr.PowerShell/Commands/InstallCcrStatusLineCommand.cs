@@ -33,8 +33,12 @@ public sealed class InstallCcrStatusLineCommand : PSCmdlet
     {
         StatusLineScope scope = StatusLineCmdlets.ParseScope(Scope);
         string settings = StatusLineCmdlets.SettingsPath(this, scope);
-        int port = MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : DefaultPort();
-        string command = StatusLineCommand.For(port, OperatingSystem.IsWindows());
+        (int proxyPort, CcrConfig? config) = SessionProxy();
+        int port = MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : proxyPort;
+
+        // The key itself never goes into settings.json: the command reads it from Claude Code's environment.
+        bool sendKey = !string.IsNullOrEmpty(config?.ApiKey);
+        string command = StatusLineCommand.For(port, OperatingSystem.IsWindows(), sendKey, color: string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")));
 
         StatusLineEdit planned = StatusLineCmdlets.Edit(this, () => StatusLineInstaller.Install(settings, command, dryRun: true), settings);
         string? replaced = StatusLineCommand.IsOurs(planned.PreviousCommand) ? null : planned.PreviousCommand;
@@ -65,15 +69,16 @@ public sealed class InstallCcrStatusLineCommand : PSCmdlet
         }
     }
 
-    private static int DefaultPort()
+    /// <summary>This session's proxy (its port and config), else the default config file's PORT (3456 when it has none).</summary>
+    private static (int Port, CcrConfig? Config) SessionProxy()
     {
         IReadOnlyList<CcrProxy> running = CcrProxy.InProcess;
         if (running.Count > 0)
         {
-            return running[0].Port;
+            return (running[0].Port, running[0].Engine.Snapshot.Config);
         }
 
-        ConfigLoadResult loaded = ConfigLoader.Load(ConfigPaths.Resolve(null), new ConfigLoadOptions());
-        return loaded.Config?.Port ?? CcrInfo.DefaultPort;
+        CcrConfig? config = ConfigLoader.Load(ConfigPaths.Resolve(null), new ConfigLoadOptions()).Config;
+        return (config?.Port ?? CcrInfo.DefaultPort, config);
     }
 }

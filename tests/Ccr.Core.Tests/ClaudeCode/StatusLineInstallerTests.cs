@@ -16,7 +16,7 @@ public class StatusLineInstallerTests
     {
         using var folder = new TempFolder();
         string path = folder.Write("settings.json", Settings);
-        string command = StatusLineCommand.For(4567, windows: false);
+        string command = StatusLineCommand.For(4567, windows: false, sendKey: true);
 
         StatusLineEdit edit = StatusLineInstaller.Install(path, command);
 
@@ -36,7 +36,7 @@ public class StatusLineInstallerTests
     {
         using var folder = new TempFolder();
         string path = folder.Write("settings.json", Settings);
-        string command = StatusLineCommand.For(3456, windows: false);
+        string command = StatusLineCommand.For(3456, windows: false, sendKey: false);
         StatusLineInstaller.Install(path, command);
         DateTime written = File.GetLastWriteTimeUtc(path);
 
@@ -57,8 +57,8 @@ public class StatusLineInstallerTests
         string path = folder.Write("settings.json", Settings);
         string missing = Path.Combine(folder.Path, "project", ".claude", "settings.json");
 
-        StatusLineEdit edit = StatusLineInstaller.Install(path, StatusLineCommand.For(3456, false), dryRun: true);
-        StatusLineEdit created = StatusLineInstaller.Install(missing, StatusLineCommand.For(3456, false), dryRun: true);
+        StatusLineEdit edit = StatusLineInstaller.Install(path, StatusLineCommand.For(3456, false, false), dryRun: true);
+        StatusLineEdit created = StatusLineInstaller.Install(missing, StatusLineCommand.For(3456, false, false), dryRun: true);
 
         Assert.Equal(StatusLineEditOutcome.Installed, edit.Outcome);
         Assert.Equal(Settings, File.ReadAllText(path));
@@ -73,10 +73,10 @@ public class StatusLineInstallerTests
         using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "project", ".claude", "settings.json");
 
-        StatusLineInstaller.Install(path, StatusLineCommand.For(3456, false));
+        StatusLineInstaller.Install(path, StatusLineCommand.For(3456, false, false));
 
         JsonNode json = JsonNode.Parse(File.ReadAllText(path))!;
-        Assert.Equal(StatusLineCommand.For(3456, false), (string?)json["statusLine"]!["command"]);
+        Assert.Equal(StatusLineCommand.For(3456, false, false), (string?)json["statusLine"]!["command"]);
         Assert.Single(json.AsObject());
     }
 
@@ -111,7 +111,7 @@ public class StatusLineInstallerTests
         using var folder = new TempFolder();
         string path = folder.Write("settings.json", "{ \"theme\": \"dark\",, }");
 
-        ConfigException e = Assert.Throws<ConfigException>(() => StatusLineInstaller.Install(path, StatusLineCommand.For(3456, false)));
+        ConfigException e = Assert.Throws<ConfigException>(() => StatusLineInstaller.Install(path, StatusLineCommand.For(3456, false, false)));
 
         Assert.Contains("SyntaxError", e.Diagnostics[0].Code, StringComparison.Ordinal);
         Assert.Equal("{ \"theme\": \"dark\",, }", File.ReadAllText(path));
@@ -120,19 +120,35 @@ public class StatusLineInstallerTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Commands_PostToTheProxyPort_WithoutTheKeyInThem(bool windows)
+    public void Commands_PostToTheProxyPort_WithTheKeyFromTheEnvironment_NeverInThem(bool windows)
     {
-        string command = StatusLineCommand.For(4567, windows);
+        string command = StatusLineCommand.For(4567, windows, sendKey: true);
+        string keyless = StatusLineCommand.For(4567, windows, sendKey: false);
 
         Assert.Contains("http://127.0.0.1:4567/ccr/statusline", command, StringComparison.Ordinal);
+        Assert.Contains("x-api-key: ", command, StringComparison.Ordinal);
         Assert.Contains("ANTHROPIC_AUTH_TOKEN", command, StringComparison.Ordinal);
+        Assert.DoesNotContain("x-api-key", keyless, StringComparison.Ordinal);
         Assert.True(StatusLineCommand.IsOurs(command));
-        Assert.Contains(windows ? "curl.exe " : "curl ", command, StringComparison.Ordinal);
+        Assert.True(StatusLineCommand.IsOurs(keyless));
+        Assert.StartsWith(windows ? "curl.exe " : "curl ", command, StringComparison.Ordinal);
+    }
 
-        // Windows PowerShell 5.1 (Claude Code's shell there without Git Bash) cannot parse || and reads $X as its own variable.
-        Assert.Equal(!windows, command.Contains("||", StringComparison.Ordinal));
-        Assert.Equal(!windows, command.Contains('$', StringComparison.Ordinal));
-        Assert.DoesNotContain('\'', command);
+    [Fact]
+    public void WindowsCommand_AvoidsWhatOnlyOneOfGitBashAndWindowsPowerShellParses()
+    {
+        foreach (string command in new[] { StatusLineCommand.For(3456, true, true), StatusLineCommand.For(3456, true, false, color: false) })
+        {
+            // || is a parse error in Windows PowerShell 5.1; $X is a shell variable in bash and a PowerShell one in pwsh.
+            Assert.DoesNotContain("||", command, StringComparison.Ordinal);
+            Assert.DoesNotContain('$', command);
+            Assert.DoesNotContain('\'', command);
+            Assert.DoesNotContain('`', command);
+            Assert.EndsWith("; exit 0", command, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("--variable", StatusLineCommand.For(3456, true, sendKey: false), StringComparison.Ordinal);
+        Assert.Contains("/ccr/statusline?color=0\"", StatusLineCommand.For(3456, true, false, color: false), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -146,7 +162,7 @@ public class StatusLineInstallerTests
         int port = FreePort();
         var psi = new ProcessStartInfo("/bin/bash") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(StatusLineCommand.For(port, windows: false));
+        psi.ArgumentList.Add(StatusLineCommand.For(port, windows: false, sendKey: true));
         using Process bash = Process.Start(psi)!;
         bash.StandardInput.Write("{\"session_id\":\"s\"}");
         bash.StandardInput.Close();

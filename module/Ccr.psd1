@@ -20,6 +20,8 @@
         'Test-CcrProvider'
         'Invoke-CcrMessage'
         'Get-CcrUsage'
+        'Install-CcrStatusLine'
+        'Uninstall-CcrStatusLine'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -32,6 +32,9 @@ internal sealed class BenchOptions
 
     public int CountTokenSamples { get; private set; } = 10;
 
+    /// <summary>POST /ccr/statusline samples (after a tenth as many, at least 50, for warm-up).</summary>
+    public int StatusLineSamples { get; private set; } = 5000;
+
     public int StartupSamples { get; private set; } = 3;
 
     public bool Router { get; private set; } = true;
@@ -83,6 +86,7 @@ internal sealed class BenchOptions
             o.DelayMs = 5;
             o.CountTokens = 2000;
             o.CountTokenSamples = 2;
+            o.StatusLineSamples = 200;
             o.StartupSamples = 1;
             o.Router = false;
             o.Counters = false;

@@ -7,6 +7,8 @@ internal sealed record LoadRow(string Payload, int Connections, string Target, d
 internal sealed record StreamRow(string Target, int Streams, int Completed, int Errors, double TtfbP50, double TtfbP99, double TotalP50,
     double RssBeforeMiB, double RssPeakMiB, double RssAfterMiB, double Seconds, string? Error, double CpuMicrosPerChunk = double.NaN);
 
+internal sealed record StatusLineRow(string Target, int Samples, double P50, double P99, double Max, string Line, string? Error);
+
 internal sealed record CountTokensRow(string Target, int Samples, double P50, double P99, double Mean, long? InputTokens, int BodyBytes, string? Error);
 
 internal sealed record StartupRow(string Target, string What, IReadOnlyList<double> SamplesMs, double IdleRssMiB, string? Error)
@@ -34,6 +36,8 @@ internal sealed class BenchReport
     public List<StreamRow> Streams { get; } = [];
 
     public List<CountTokensRow> CountTokens { get; } = [];
+
+    public List<StatusLineRow> StatusLine { get; } = [];
 
     public List<CounterRow> Counters { get; } = [];
 

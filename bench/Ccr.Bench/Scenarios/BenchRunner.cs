@@ -65,6 +65,12 @@ internal sealed class BenchRunner
             {
                 await RunCountTokensAsync(live.Where(t => t.SpeaksAnthropic).ToList(), ct);
             }
+
+            if (_options.Runs("statusline") && live.Find(t => t.Name == "Ccr") is BenchTarget ccr)
+            {
+                Log("status line (POST /ccr/statusline over keep-alive)");
+                _report.StatusLine.Add(await StatusLineScenario.RunAsync(ccr, _options.StatusLineSamples, ct));
+            }
         }
         finally
         {

@@ -45,6 +45,7 @@ internal static class ResultsWriter
         WriteLoad(md, r);
         WriteStreams(md, r);
         WriteCountTokens(md, r);
+        WriteStatusLine(md, r);
         WriteStartup(md, r);
         WriteCounters(md, r);
         if (r.MicroMarkdown is not null || r.MicroError is not null)
@@ -103,6 +104,26 @@ internal static class ResultsWriter
         foreach (CountTokensRow c in r.CountTokens)
         {
             md.AppendLine(Inv($"| {c.Target} | {c.BodyBytes / 1024} | {c.InputTokens?.ToString(CultureInfo.InvariantCulture) ?? "-"} | {c.Samples} | {F(c.P50, "0.00")} | {F(c.P99, "0.00")} | {F(c.Mean, "0.00")} | {Ratio(c.P50, n?.P50)} | {Escape(c.Error ?? "")} |"));
+        }
+    }
+
+    private static void WriteStatusLine(StringBuilder md, BenchReport r)
+    {
+        if (r.StatusLine.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Claude Code status line (POST /ccr/statusline, one keep-alive connection)");
+        md.AppendLine();
+        md.AppendLine("Send to last byte on loopback, for a session the proxy has served; the proxy's own share is less.");
+        md.AppendLine();
+        md.AppendLine("| target | samples | p50 ms | p99 ms | max ms | line | error |");
+        md.AppendLine("|---|---:|---:|---:|---:|---|---|");
+        foreach (StatusLineRow s in r.StatusLine)
+        {
+            md.AppendLine(Inv($"| {s.Target} | {s.Samples} | {F(s.P50, "0.000")} | {F(s.P99, "0.000")} | {F(s.Max, "0.000")} | {Escape(s.Line)} | {Escape(s.Error ?? "")} |"));
         }
     }
 

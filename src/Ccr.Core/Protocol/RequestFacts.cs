@@ -29,6 +29,9 @@ internal sealed class RequestFacts
 
     public bool HasMessages { get; private set; }
 
+    /// <summary>Claude Code's session id from <c>metadata.user_id</c>, or null when the client sent none.</summary>
+    public string? SessionId { get; private set; }
+
     /// <summary>Reads and validates <paramref name="body"/>.</summary>
     /// <exception cref="AnthropicRequestException">The body is not a usable Messages request; the message says what and where.</exception>
     public static RequestFacts Read(ReadOnlySpan<byte> body)
@@ -144,6 +147,9 @@ internal sealed class RequestFacts
             case "messages":
                 ReadMessages(ref reader);
                 break;
+            case "metadata":
+                ReadMetadata(ref reader);
+                break;
             default:
                 reader.Skip();
                 break;
@@ -231,6 +237,30 @@ internal sealed class RequestFacts
         if (SubagentTag.TryRead(reader.GetString()!, out string route, out _) && route.Length > 0)
         {
             SubagentRoute = route;
+        }
+    }
+
+    private void ReadMetadata(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            // The API ignores what it does not use here; so does routing.
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isUserId = reader.ValueTextEquals("user_id"u8);
+            reader.Read();
+            if (isUserId && reader.TokenType == JsonTokenType.String)
+            {
+                SessionId = ClaudeCodeUserId.SessionOf(reader.GetString()!);
+            }
+            else
+            {
+                reader.Skip();
+            }
         }
     }
 

@@ -130,6 +130,7 @@ internal sealed class MessageRouter
                 if (result.Outcome == AttemptOutcome.Succeeded)
                 {
                     _engine.Health.RecordSuccess(target.Key);
+                    _engine.Sessions.Record(request.Facts.SessionId, target, plan.Targets[0]);
                     _engine.Metrics.RecordAttempt(provider.Name, target.TierName, "ok");
                     LogAttempt(request, target, attempt, routeSource, 200, "ok", attemptMs, result.Summary, null);
                     return new RouteResult

@@ -2,6 +2,7 @@ using Ccr.Core.Config;
 using Ccr.Core.Health;
 using Ccr.Core.Providers;
 using Ccr.Core.Quota;
+using Ccr.Core.Sessions;
 using Ccr.Core.Telemetry;
 using Ccr.Core.Usage;
 
@@ -29,6 +30,7 @@ internal sealed class RouterEngine : IAsyncDisposable
         Metrics = new CcrMetrics();
         Usage = new UsageRecorder(Path.Combine(stateFolder, "usage.json"), Time, Metrics, message => Log.Warn(message));
         Metrics.AddScrapeSection(text => QuotaGauges.Render(text, Snapshot.Config, Quota));
+        Sessions = new SessionTracker(Time);
         Upstream = new UpstreamClient(config.ProxyUrl);
         Router = new MessageRouter(this);
     }
@@ -47,6 +49,9 @@ internal sealed class RouterEngine : IAsyncDisposable
     public DecisionLog Log { get; }
 
     public CcrMetrics Metrics { get; }
+
+    /// <summary>Which target last answered each Claude Code session, for the status line.</summary>
+    public SessionTracker Sessions { get; }
 
     public UpstreamClient Upstream { get; }
 

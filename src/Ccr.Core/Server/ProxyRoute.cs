@@ -26,6 +26,8 @@ internal enum ProxyRoute
 
     /// <summary>GET /ccr/usage.</summary>
     Usage,
+    /// <summary>POST /ccr/statusline: Claude Code's status-line JSON in, one line of text out.</summary>
+    StatusLine,
 
     /// <summary>POST /ccr/shutdown, with the control token.</summary>
     Shutdown,

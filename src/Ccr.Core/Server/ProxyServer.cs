@@ -184,6 +184,8 @@ internal sealed class ProxyServer : IAsyncDisposable
                 return ("tiers", await WriteJsonAsync(response, 200, writer => TierStatusReport.Write(writer, TierStatusReport.Build(_engine))).ConfigureAwait(false));
             case ProxyRoute.Usage when isGet:
                 return ("usage", await UsageEndpoint.HandleAsync(context, _engine, requestId).ConfigureAwait(false));
+            case ProxyRoute.StatusLine when isPost:
+                return ("statusline", await StatusLineEndpoint.HandleAsync(context, _engine).ConfigureAwait(false));
             case ProxyRoute.Shutdown when isPost:
                 return ("shutdown", await HandleShutdownAsync(context, requestId).ConfigureAwait(false));
             case ProxyRoute.CountTokens when isPost:
@@ -395,6 +397,7 @@ internal sealed class ProxyServer : IAsyncDisposable
             "/ccr/tiers" when presetName is null => ProxyRoute.Tiers,
             "/ccr/usage" when presetName is null => ProxyRoute.Usage,
             "/ccr/shutdown" when presetName is null => ProxyRoute.Shutdown,
+            "/ccr/statusline" when presetName is null => ProxyRoute.StatusLine,
             _ => null,
         };
         route = found.GetValueOrDefault();

@@ -43,16 +43,23 @@ internal static class ControlFile
         }
     }
 
-    public static string? ReadToken(string stateFolder, int port)
+    public static string? ReadToken(string stateFolder, int port) =>
+        Read(stateFolder, port, static root => root.TryGetProperty("token", out JsonElement token) ? token.GetString() : null);
+
+    /// <summary>The process id of the proxy that wrote the file, or null.</summary>
+    public static int? ReadPid(string stateFolder, int port) =>
+        Read(stateFolder, port, static root => root.TryGetProperty("pid", out JsonElement pid) && pid.TryGetInt32(out int value) ? value : (int?)null);
+
+    private static T? Read<T>(string stateFolder, int port, Func<JsonElement, T?> pick)
     {
         try
         {
             using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(PathFor(stateFolder, port)));
-            return document.RootElement.TryGetProperty("token", out JsonElement token) ? token.GetString() : null;
+            return pick(document.RootElement);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            return null;
+            return default;
         }
     }
 

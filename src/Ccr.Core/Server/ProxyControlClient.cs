@@ -111,9 +111,14 @@ internal sealed class ProxyControlClient
         }
     }
 
-    /// <summary>Asks the proxy to stop, then waits up to <paramref name="waitLimit"/> for its port to go quiet.</summary>
+    /// <summary>
+    /// Asks the proxy to stop, then waits up to <paramref name="waitLimit"/> for it to have stopped: its port quiet,
+    /// and its state (quota, usage) written, which it signals by deleting its control file as its last step.
+    /// </summary>
     public async Task<ProxyStopOutcome> StopAndWaitAsync(TimeSpan waitLimit, CancellationToken cancellationToken = default)
     {
+        string? token = ControlFile.ReadToken(_stateFolder, Port);
+        int? pid = ControlFile.ReadPid(_stateFolder, Port);
         if (!await RequestStopAsync(cancellationToken).ConfigureAwait(false))
         {
             return ProxyStopOutcome.Refused;
@@ -122,7 +127,10 @@ internal sealed class ProxyControlClient
         long deadline = Environment.TickCount64 + (long)waitLimit.TotalMilliseconds;
         while (Environment.TickCount64 < deadline)
         {
-            if (await GetHealthAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false) is null)
+            // The port goes quiet as soon as the proxy stops accepting, before it has flushed its counts to the
+            // state files; a caller that reads those next (Get-CcrUsage, a successor proxy) must not beat the flush.
+            if (await GetHealthAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false) is null
+                && (ControlFile.ReadToken(_stateFolder, Port) != token || !IsRunning(pid)))
             {
                 return ProxyStopOutcome.Stopped;
             }
@@ -131,6 +139,25 @@ internal sealed class ProxyControlClient
         }
 
         return ProxyStopOutcome.TimedOut;
+    }
+
+    /// <summary>Whether the process that wrote the control file still runs (a proxy that crashed leaves its file behind).</summary>
+    private static bool IsRunning(int? pid)
+    {
+        if (pid is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid.Value);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
     }
 
     /// <summary>GETs <paramref name="path"/> with the APIKEY and parses the body; failures come back as a reply, not an exception.</summary>

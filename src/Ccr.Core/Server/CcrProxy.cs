@@ -165,7 +165,7 @@ public sealed class CcrProxy : IAsyncDisposable
         string stateFolder = options.StateFolder ?? ConfigPaths.StateFolder;
         string controlToken = ControlFile.NewToken();
         CcrProxy? started = null;
-        var control = new ServerControl(controlToken, () => started?.StopAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult());
+        var control = new ServerControl(controlToken, () => started?.ShutdownAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult());
         var server = new ProxyServer(engine, control, new HttpServerLimits
         {
             MaxBodyBytes = config.MaxBodyBytes,
@@ -221,7 +221,25 @@ public sealed class CcrProxy : IAsyncDisposable
         return proxy;
     }
 
-    /// <summary>Stops taking requests, lets in-flight streams finish within <paramref name="drainTimeout"/>, then releases the port.</summary>
+    /// <summary>
+    /// Stops the proxy for every session: like <see cref="StopAsync"/>, and the sessions attached to it
+    /// (<see cref="ProxyAttachment"/>) let it stay stopped instead of taking over the port.
+    /// </summary>
+    public Task ShutdownAsync(TimeSpan drainTimeout)
+    {
+        if (IsRunning)
+        {
+            // Before the port goes quiet, so an attached session that sees it down also sees why.
+            SessionRegistry.MarkStopped(_stateFolder, Port, DateTime.UtcNow);
+        }
+
+        return StopAsync(drainTimeout);
+    }
+
+    /// <summary>
+    /// Stops taking requests, lets in-flight streams finish within <paramref name="drainTimeout"/>, then releases the port.
+    /// Sessions attached to it take over the port (see <see cref="ProxyAttachment"/>); <see cref="ShutdownAsync"/> keeps it stopped.
+    /// </summary>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using Ccr.Core;
 using Ccr.Core.ClaudeCode;
 using Ccr.Core.Config;
@@ -27,7 +28,9 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
     internal const string PlaceholderToken = "ccr";
 
     private static readonly TimeSpan s_detachedStartTimeout = TimeSpan.FromSeconds(20);
+    private static readonly Dictionary<int, ProxyAttachment> s_attachments = new();
     private static int s_exitHookInstalled;
+    private static PosixSignalRegistration[]? s_signalHooks;
 
     private readonly CancellationTokenSource _cancel = new();
 
@@ -69,6 +72,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         if (running is not null)
         {
             WriteVerbose($"A Ccr proxy already runs in this session on port {port}; returning it.");
+            KeepAttached(port, running.ConfigPath ?? configPath, running);
             Finish(ProxyInfo.From(running), loaded.Config);
             return;
         }
@@ -82,6 +86,9 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             {
                 WriteWarning($"The Ccr proxy on port {port} serves {other.ConfigPath}, not {configPath}. Stop it (Stop-CcrProxy -Port {port}) or pick another port to serve this config.");
             }
+
+            // Should its process go away, this session takes over the port with the config it served.
+            KeepAttached(port, other.ConfigPath ?? configPath, null);
 
             Finish(ProxyInfo.From(other), loaded.Config);
             return;
@@ -110,6 +117,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         }
 
         CcrProxy proxy = StartInSession(configPath, port, ProxyMode.Session);
+        KeepAttached(port, configPath, proxy);
         WriteVerbose($"Ccr proxy listening on {proxy.BaseUrl} (config {configPath}).");
         Finish(ProxyInfo.From(proxy), loaded.Config);
     }
@@ -147,14 +155,69 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             throw;
         }
 
-        // The proxy lives on thread-pool threads; it must not outlive the module or the process.
-        ModuleLifetime.Register(() => proxy.StopAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult());
-        if (Interlocked.Exchange(ref s_exitHookInstalled, 1) == 0)
+        if (mode == ProxyMode.Detached)
         {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => ModuleLifetime.RunCleanup();
+            // A detached child serves until stopped; a session's proxy is stopped by its attachment instead.
+            ModuleLifetime.Register(() => proxy.StopAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult());
+            InstallExitHooks();
         }
 
         return proxy;
+    }
+
+    /// <summary>
+    /// Makes this session one of those the proxy on <paramref name="port"/> serves: when the serving process goes
+    /// away this session may take the port over, and when this session ends it hands the port on (see ProxyAttachment).
+    /// </summary>
+    private static void KeepAttached(int port, string configPath, CcrProxy? serving)
+    {
+        lock (s_attachments)
+        {
+            if (s_attachments.TryGetValue(port, out ProxyAttachment? existing) && existing.IsAttached)
+            {
+                return;
+            }
+
+            ProxyAttachment attachment = ProxyAttachment.Attach(new CcrProxyOptions { ConfigPath = configPath, Port = port, Mode = ProxyMode.Session }, serving);
+            s_attachments[port] = attachment;
+            ModuleLifetime.Register(() =>
+            {
+                lock (s_attachments)
+                {
+                    if (s_attachments.TryGetValue(port, out ProxyAttachment? current) && ReferenceEquals(current, attachment))
+                    {
+                        s_attachments.Remove(port);
+                    }
+                }
+
+                attachment.LeaveAsync(ProxyAttachment.DefaultDrain).GetAwaiter().GetResult();
+            });
+        }
+
+        InstallExitHooks();
+    }
+
+    /// <summary>
+    /// Runs the module's cleanup (handing the port on, draining in-flight requests) however the session ends.
+    /// <c>exit</c>, the end of <c>pwsh -Command</c> and SIGTERM raise ProcessExit. A closed terminal does not:
+    /// on Unix it sends SIGHUP, whose default action kills the process without ProcessExit; on Windows closing
+    /// the console window sends CTRL_CLOSE_EVENT (which .NET maps to SIGHUP) and kills the process about 5 s
+    /// later, so the drain bound stays below that. The handlers do not cancel the signal: the process still ends.
+    /// Module removal runs the same cleanup through OnRemove.
+    /// </summary>
+    private static void InstallExitHooks()
+    {
+        if (Interlocked.Exchange(ref s_exitHookInstalled, 1) != 0)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => ModuleLifetime.RunCleanup();
+        s_signalHooks = new[]
+        {
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => ModuleLifetime.RunCleanup()),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => ModuleLifetime.RunCleanup()),
+        };
     }
 
     private void RunDetachedChild(string configPath, int port)

@@ -62,7 +62,8 @@ public sealed class StopCcrProxyCommand : CcrConfigCmdlet
             }
 
             ProxyInfo info = ProxyInfo.From(proxy);
-            proxy.StopAsync(TimeSpan.FromSeconds(DrainTimeoutSeconds)).GetAwaiter().GetResult();
+            // For every session: the attached ones let it stay stopped instead of taking over.
+            proxy.ShutdownAsync(TimeSpan.FromSeconds(DrainTimeoutSeconds)).GetAwaiter().GetResult();
             WriteVerbose($"Stopped the Ccr proxy on port {proxy.Port}.");
             if (PassThru)
             {

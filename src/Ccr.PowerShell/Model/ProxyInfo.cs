@@ -35,6 +35,12 @@ public sealed class ProxyInfo
     /// <summary>Streams open right now.</summary>
     public long ActiveStreams { get; init; }
 
+    /// <summary>
+    /// The processes of the sessions that asked for this proxy (the serving one included when it is a session):
+    /// when the serving one ends, one of the others takes the port over; when the last one ends, the proxy stops.
+    /// </summary>
+    public IReadOnlyList<int> AttachedProcessIds { get; init; } = Array.Empty<int>();
+
     /// <summary>The Ccr version serving.</summary>
     public string Version { get; init; } = "";
 
@@ -51,6 +57,7 @@ public sealed class ProxyInfo
         RequestsServed = proxy.RequestsServed,
         ActiveStreams = proxy.ActiveStreams,
         Version = Ccr.Core.CcrInfo.Version,
+        AttachedProcessIds = ProxyAttachment.AttachedProcessIds(proxy.Port),
     };
 
     internal static ProxyInfo From(ProxyHealth health) => new()
@@ -66,5 +73,6 @@ public sealed class ProxyInfo
         RequestsServed = health.RequestsServed,
         ActiveStreams = health.ActiveStreams,
         Version = health.Version ?? "",
+        AttachedProcessIds = ProxyAttachment.AttachedProcessIds(health.Port),
     };
 }

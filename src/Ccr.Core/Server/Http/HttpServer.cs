@@ -54,9 +54,15 @@ internal sealed class HttpServer : IAsyncDisposable
             var socket = new Socket(addresses[i].AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
+                // A session taking over the port (ProxyAttachment) binds while the leaving process still drains
+                // connections accepted on it, and later while they sit in TIME_WAIT. Unix: .NET sets SO_REUSEADDR on
+                // every TCP bind, which allows exactly that, and still refuses a second listener on the same address
+                // and port (Linux would need SO_REUSEPORT; BSD/macOS share a port only across different addresses),
+                // so exactly one successor wins. Windows: without exclusive use another process could bind the same
+                // port with SO_REUSEADDR and steal connections; with it, a bind fails until the old process's accepted
+                // connections are gone, so a successor retries at each poll until the drain ends.
                 if (OperatingSystem.IsWindows())
                 {
-                    // Without it another process could bind the same port and steal connections.
                     socket.ExclusiveAddressUse = true;
                 }
 

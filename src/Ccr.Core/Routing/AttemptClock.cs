@@ -16,6 +16,7 @@ internal sealed class AttemptClock : IDisposable
     private readonly AttemptDeadline _timer;
     private readonly CancellationTokenSource? _linked;
     private readonly CancellationToken _requestDeadline;
+    private readonly CancellationToken _serverStopping;
     private readonly AttemptTimeouts _timeouts;
     private int _armed;
 
@@ -23,11 +24,12 @@ internal sealed class AttemptClock : IDisposable
     /// Starts the clock: the first-byte deadline runs from now on <paramref name="time"/>. <paramref name="requestDeadline"/>
     /// fires at the request's total deadline; <paramref name="clientToken"/> when the client goes away.
     /// </summary>
-    public AttemptClock(AttemptTimeouts timeouts, TimeProvider time, CancellationToken requestDeadline, CancellationToken clientToken)
+    public AttemptClock(AttemptTimeouts timeouts, TimeProvider time, CancellationToken requestDeadline, CancellationToken clientToken, CancellationToken serverStopping = default)
     {
         ArgumentNullException.ThrowIfNull(time);
         _timeouts = timeouts;
         _requestDeadline = requestDeadline;
+        _serverStopping = serverStopping;
         _armed = (int)UpstreamDeadline.FirstByte;
         _timer = new AttemptDeadline(time, timeouts.FirstByte);
         _linked = CancellationTokenSource.CreateLinkedTokenSource(_timer.Token, requestDeadline, clientToken);
@@ -99,14 +101,22 @@ internal sealed class AttemptClock : IDisposable
                 name + "no answer within " + Ms(_timeouts.FirstByte) + " of sending (FIRST_BYTE_TIMEOUT_MS); the provider may be overloaded."),
             UpstreamDeadline.Idle => new AnthropicError(529, "overloaded_error",
                 name + "the answer went silent for " + Ms(_timeouts.Idle) + " (API_TIMEOUT_MS); the provider may be overloaded."),
+            UpstreamDeadline.Shutdown => ShutdownError(provider.Name + ": "),
             _ => RequestTimeoutError(provider.Name + ": "),
         };
-        return new UpstreamFailure(error, FailureKind.Timeout, Retryable: deadline != UpstreamDeadline.Request, ClientFault: false, RetryAfter: null);
+        return new UpstreamFailure(error, FailureKind.Timeout, Retryable: deadline is not (UpstreamDeadline.Request or UpstreamDeadline.Shutdown), ClientFault: false, RetryAfter: null);
     }
 
     /// <summary>The error for a request that ran past REQUEST_TIMEOUT_MS; <paramref name="prefix"/> names where it was, <paramref name="suffix"/> what was tried.</summary>
     public static AnthropicError RequestTimeoutError(string prefix, string suffix = "") =>
         new(504, "timeout_error", prefix + DeadlineText(UpstreamDeadline.Request) + ": no complete answer within REQUEST_TIMEOUT_MS." + suffix);
+
+    /// <summary>
+    /// The error for a request the proxy could not finish before it stopped: overloaded_error, which Claude Code and the
+    /// SDKs retry, and by then another session serves the port.
+    /// </summary>
+    public static AnthropicError ShutdownError(string prefix, string suffix = "") =>
+        new(529, "overloaded_error", prefix + DeadlineText(UpstreamDeadline.Shutdown) + ": the proxy stopped (the session serving it closed) before this answer was complete; retry." + suffix);
 
     /// <summary>The deadline's name in the decision log, tier errors and messages (operators grep for these).</summary>
     public static string DeadlineText(UpstreamDeadline deadline) => deadline switch
@@ -115,6 +125,7 @@ internal sealed class AttemptClock : IDisposable
         UpstreamDeadline.FirstByte => "first_byte_timeout",
         UpstreamDeadline.Idle => "idle_timeout",
         UpstreamDeadline.Request => "request_timeout",
+        UpstreamDeadline.Shutdown => "proxy_shutdown",
         _ => "none",
     };
 
@@ -133,6 +144,11 @@ internal sealed class AttemptClock : IDisposable
             {
                 return UpstreamDeadline.Connect;
             }
+        }
+
+        if (_serverStopping.IsCancellationRequested)
+        {
+            return UpstreamDeadline.Shutdown;
         }
 
         if (_requestDeadline.IsCancellationRequested)

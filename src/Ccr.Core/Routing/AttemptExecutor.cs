@@ -39,7 +39,7 @@ internal static class AttemptExecutor
     {
         ProviderRuntime provider = target.Provider!;
         RetryPolicy policy = snapshot.Config.Router.RetryPolicyFor(Math.Max(target.TierIndex, 0), provider.Config.TierName);
-        using var clock = new AttemptClock(AttemptTimeouts.For(snapshot.Config, policy), engine.Time, requestDeadline, cancellationToken);
+        using var clock = new AttemptClock(AttemptTimeouts.For(snapshot.Config, policy), engine.Time, requestDeadline, cancellationToken, request.ServerStopping);
         AttemptResult result = await AttemptAsync(engine, plan, target, request, sink, clock, cancellationToken).ConfigureAwait(false);
         return clock.Fired == UpstreamDeadline.None ? result : result with { Deadline = clock.Fired };
     }

@@ -25,6 +25,12 @@ internal sealed class InboundRequest
     /// </summary>
     public IResponseSink? ClientSink { get; init; }
 
+    /// <summary>
+    /// Fires when the proxy stops and its drain time runs out. The request then ends like one past its total
+    /// deadline: with an Anthropic error (an error event mid-stream) the client can act on, never a dropped socket.
+    /// </summary>
+    public CancellationToken ServerStopping { get; init; }
+
     /// <summary>anthropic-version and anthropic-beta, passed on to Anthropic-protocol upstreams.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ForwardHeaders { get; init; } = Array.Empty<KeyValuePair<string, string>>();
 }

@@ -61,6 +61,7 @@ internal sealed class MessageRouter
 
         // The total deadline covers every tier and the stream that follows, so the client hears back within a known bound.
         using var requestDeadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, snapshot.Config.RequestTimeoutMs)), _engine.Time);
+        using CancellationTokenRegistration stopping = request.ServerStopping.Register(static state => ((CancellationTokenSource)state!).Cancel(), requestDeadline);
         var skipped = new StringBuilder();
         bool onlyLimited = true;
         DateTimeOffset? retryAt = null;
@@ -200,7 +201,8 @@ internal sealed class MessageRouter
         AnthropicError final = FinalError(lastFailure, skipped);
         if (requestDeadline.IsCancellationRequested)
         {
-            final = AttemptClock.RequestTimeoutError("", " Tiers tried: " + (skipped.Length == 0 ? "none" : skipped.ToString()) + ".");
+            string tried = " Tiers tried: " + (skipped.Length == 0 ? "none" : skipped.ToString()) + ".";
+            final = request.ServerStopping.IsCancellationRequested ? AttemptClock.ShutdownError("", tried) : AttemptClock.RequestTimeoutError("", tried);
         }
         else if (lastFailure is null && onlyLimited && retryAt is DateTimeOffset at)
         {

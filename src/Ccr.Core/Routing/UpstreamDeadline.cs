@@ -17,4 +17,7 @@ internal enum UpstreamDeadline
 
     /// <summary><c>request_timeout</c>: the whole request, fallbacks included, ran past REQUEST_TIMEOUT_MS.</summary>
     Request,
+
+    /// <summary><c>proxy_shutdown</c>: the proxy stopped (its session closed) and its drain time ran out before the answer did.</summary>
+    Shutdown,
 }

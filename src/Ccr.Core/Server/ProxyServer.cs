@@ -28,6 +28,10 @@ internal sealed class ProxyServer : IAsyncDisposable
 
     // Cancelled when draining gives up: in-flight upstream calls are abandoned, not left running.
     private readonly CancellationTokenSource _abort = new();
+
+    // Cancelled first when draining gives up: each request still running ends with an Anthropic error (an error event
+    // mid-stream) that its client can act on; only then are the sockets closed.
+    private readonly CancellationTokenSource _drainExpired = new();
     private ServerInfo _info;
     private readonly ServerControl _control;
     private ClientAuth _auth;
@@ -77,6 +81,18 @@ internal sealed class ProxyServer : IAsyncDisposable
             await Task.Delay(20).ConfigureAwait(false);
         }
 
+        if (Volatile.Read(ref _inFlight) > 0)
+        {
+            await _drainExpired.CancelAsync().ConfigureAwait(false);
+
+            // Writing an error event takes a moment, not a drain: a short bound of its own.
+            long errorsWritten = Environment.TickCount64 + 1000;
+            while (Volatile.Read(ref _inFlight) > 0 && Environment.TickCount64 < errorsWritten)
+            {
+                await Task.Delay(10).ConfigureAwait(false);
+            }
+        }
+
         await _abort.CancelAsync().ConfigureAwait(false);
         await _http.DisposeAsync().ConfigureAwait(false);
     }
@@ -86,6 +102,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         _stopping.Dispose();
         _abort.Dispose();
+        _drainExpired.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -305,6 +322,7 @@ internal sealed class ProxyServer : IAsyncDisposable
             ClientProtocol = clientProtocol,
             ClientChatBody = clientChatBody,
             ClientSink = clientSink,
+            ServerStopping = _drainExpired.Token,
         };
         return _engine.Router.RouteAsync(inbound, sink, aborted);
     }

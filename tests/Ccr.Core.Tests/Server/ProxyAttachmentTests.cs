@@ -84,6 +84,29 @@ public class ProxyAttachmentTests
     }
 
     [Fact]
+    public async Task ServerLeaves_AStreamLongerThanTheDrain_EndsWithAnAnthropicErrorEvent_NotADroppedSocket()
+    {
+        await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig, u =>
+            u.Script("qwen3-max-2026-01-23", FakeReply.Stream(200, TimeSpan.FromMilliseconds(50))));
+        ProxyAttachment leaving = ProxyAttachment.Attach(SameConfig(f), f.Proxy, s_poll);
+
+        Task<(HttpStatusCode Status, string Body)> inFlight = PostAsync(f.Proxy.Port,
+            """{"model":"qwen,qwen3-max-2026-01-23","max_tokens":500,"stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
+        await WaitForAsync(() => f.Proxy.RequestsInFlight > 0, TimeSpan.FromSeconds(5));
+
+        // 200 chunks 50 ms apart take 10 s; the drain allows 0.5 s.
+        await leaving.LeaveAsync(TimeSpan.FromMilliseconds(500)).WaitAsync(TimeSpan.FromSeconds(10));
+        (HttpStatusCode status, string body) = await inFlight.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("tok ", body, StringComparison.Ordinal);
+        Assert.Contains("event: error", body, StringComparison.Ordinal);
+        Assert.Contains("overloaded_error", body, StringComparison.Ordinal);
+        Assert.Contains("proxy_shutdown", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("event: message_stop", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ShutdownOnPurpose_AttachedSessionsLetItStayStopped()
     {
         await using ProxyFixture f = await ProxyFixture.StartAsync(ProxyFlowTests.TwoTierConfig);

@@ -222,20 +222,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
 
     private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
-    private static bool IsPortFree(int port)
-    {
-        try
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, port);
-            probe.Start();
-            probe.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    private static bool IsPortFree(int port) => PortProbe.IsFree(port);
 
     private static ErrorRecord PortInUse(int port, string configPath, Exception? inner) => new(
         inner ?? new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,

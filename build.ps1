@@ -68,9 +68,33 @@ function Convert-HelpMarkdownToMaml {
     [IO.File]::WriteAllText($Destination, $xml, [Text.UTF8Encoding]::new($false))
 }
 
+function Clear-ModuleOut {
+    if (-not (Test-Path $moduleOut)) { return }
+    # Leftovers of earlier builds that were in use then (see below); best effort, they may still be.
+    Get-ChildItem -Path $out -Directory -Filter '.old-Ccr-*' -ErrorAction SilentlyContinue |
+        Remove-Item -Recurse -Force -ErrorAction SilentlyContinue
+    try {
+        Remove-Item -Recurse -Force $moduleOut
+        return
+    }
+    catch {
+        if (-not $IsWindows) { throw }
+    }
+    # Windows: a session (or a detached proxy) that imported out/Ccr holds its DLLs open, and a file in use cannot be
+    # deleted. Unix unlinks open files, so only Windows gets here. Moving the folder aside lets this build lay out a fresh
+    # out/Ccr while the running session keeps the old copy; it is removed by a later build once nothing uses it.
+    $aside = Join-Path $out ('.old-Ccr-' + [DateTime]::UtcNow.ToString('yyyyMMddHHmmssfff'))
+    try {
+        Move-Item -LiteralPath $moduleOut -Destination $aside
+    }
+    catch {
+        throw "out/Ccr is in use and cannot be replaced ($($_.Exception.Message)). Close the PowerShell sessions that imported it and stop a detached proxy started from it (Stop-CcrProxy), then build again."
+    }
+}
+
 function Invoke-Build {
     Invoke-Native dotnet @('build', (Join-Path $root 'Ccr.sln'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:ErrorsOnly;Summary')
-    if (Test-Path $moduleOut) { Remove-Item -Recurse -Force $moduleOut }
+    Clear-ModuleOut
     $deps = Join-Path $moduleOut 'dependencies'
     New-Item -ItemType Directory -Force -Path $deps | Out-Null
 

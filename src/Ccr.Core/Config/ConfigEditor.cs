@@ -108,15 +108,15 @@ public static class ConfigEditor
         byte[] original;
         try
         {
-            original = File.ReadAllBytes(path);
+            original = AtomicFile.ReadAllBytes(path);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new ConfigException(new ConfigDiagnostic(DiagnosticSeverity.Error, "ConfigNotFound", $"The config file does not exist; create it first (see the seed's Full Configuration Example) or pass -ConfigPath.", path, 0, 0, "$"), ex);
         }
 
-        bool hasBom = original.Length >= 3 && original[0] == 0xEF && original[1] == 0xBB && original[2] == 0xBF;
-        string text = new UTF8Encoding(false).GetString(original, hasBom ? 3 : 0, original.Length - (hasBom ? 3 : 0));
+        Encoding encoding = EncodingOf(original, out int preambleLength);
+        string text = encoding.GetString(original, preambleLength, original.Length - preambleLength);
         ConfigDocument document = ConfigDocument.Parse(text, path);
         change(document);
 
@@ -137,8 +137,8 @@ public static class ConfigEditor
             return new ConfigEditResult(path, changed: false, loaded.Config, backupPath: null);
         }
 
-        byte[] encoded = Encoding.UTF8.GetBytes(document.Text);
-        byte[] bytes = hasBom ? [0xEF, 0xBB, 0xBF, .. encoded] : encoded;
+        // Written back as it came: the same encoding and the same byte-order mark (or none).
+        byte[] bytes = [.. encoding.GetPreamble().AsSpan(0, preambleLength), .. encoding.GetBytes(document.Text)];
         string backup = path + ".bak";
         WriteAtomically(path, bytes, backup);
         GC.KeepAlive(editLock);
@@ -204,45 +204,52 @@ public static class ConfigEditor
         }
     }
 
-    /// <summary>Writes <paramref name="bytes"/> to a temp file beside <paramref name="path"/>, flushes it to disk, then swaps it in keeping a backup.</summary>
+    /// <summary>Writes <paramref name="bytes"/> through <see cref="AtomicFile"/>: the old content copied to <paramref name="backupPath"/>, the new one renamed in, the file's permissions kept.</summary>
     internal static void WriteAtomically(string path, byte[] bytes, string backupPath)
     {
         string folder = Path.GetDirectoryName(path) ?? ".";
-        string temp = Path.Combine(folder, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            if (!OperatingSystem.IsWindows())
-            {
-                // The config may hold keys: the new file keeps the old one's permissions.
-                File.SetUnixFileMode(temp, File.GetUnixFileMode(path));
-            }
-
-            File.Replace(temp, path, backupPath, ignoreMetadataErrors: true);
+            AtomicFile.WriteAllBytes(path, bytes, backupPath);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temp);
             throw new ConfigException(new ConfigDiagnostic(DiagnosticSeverity.Error, "ConfigWriteFailed", $"Could not write the config: {ex.Message} The file was left as it was; check that {Path.GetFileName(path)} and {Path.GetFileName(backupPath)} in {folder} are writable files.", path, 0, 0, "$"), ex);
         }
     }
 
-    private static void TryDelete(string path)
+    /// <summary>
+    /// The file's encoding from its byte-order mark: Windows PowerShell 5.1's <c>&gt;</c> and <c>Out-File</c> write
+    /// UTF-16 LE with a mark, Notepad may write UTF-8 with one; without a mark the file is UTF-8.
+    /// </summary>
+    internal static Encoding EncodingOf(byte[] bytes, out int preambleLength)
     {
-        try
+        ReadOnlySpan<byte> head = bytes;
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
-            File.Delete(path);
+            preambleLength = 3;
+            return new UTF8Encoding(encoderShouldEmitUTF8Identifier: true);
         }
-        catch (IOException)
+
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE, 0x00, 0x00]))
         {
+            preambleLength = 4;
+            return new UTF32Encoding(bigEndian: false, byteOrderMark: true);
         }
-        catch (UnauthorizedAccessException)
+
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
         {
+            preambleLength = 2;
+            return new UnicodeEncoding(bigEndian: false, byteOrderMark: true);
         }
+
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+        {
+            preambleLength = 2;
+            return new UnicodeEncoding(bigEndian: true, byteOrderMark: true);
+        }
+
+        preambleLength = 0;
+        return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
     }
 }

@@ -11,4 +11,10 @@ public sealed class ConfigLoadOptions
 
     /// <summary>The folder whose <c>.env</c> is read after the one beside the config; null means the current directory.</summary>
     public string? WorkingDirectory { get; init; }
+
+    /// <summary>
+    /// Whether <c>${VAR}</c> names match the environment and <c>.env</c> regardless of case; null means as the
+    /// OS does (true on Windows, whose environment names are case-insensitive, false elsewhere). Tests set it.
+    /// </summary>
+    internal bool? IgnoreVariableCase { get; init; }
 }

@@ -27,7 +27,7 @@ public static class ConfigLoader
         string text;
         try
         {
-            text = File.ReadAllText(fullPath, Encoding.UTF8);
+            text = AtomicFile.ReadAllText(fullPath);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -91,12 +91,12 @@ public static class ConfigLoader
 
         var reader = new ConfigReader(path, map, CreateResolver(path, options), diagnostics);
         CcrConfig config = reader.Read(document.RootElement);
-        if (reader.HoldsLiteralSecret && FilePermissions.ReadableByOthers(path) is string mode)
+        if (reader.HoldsLiteralSecret && FilePermissions.ReadableByOthers(path) is string access)
         {
             diagnostics.Add(new ConfigDiagnostic(
                 DiagnosticSeverity.Warning,
                 "ConfigFileReadableByOthers",
-                $"The config file holds a key but other users can read it (mode {mode}). Run: chmod 600 '{path}' (or move the keys to ${{VAR}} references).",
+                $"The config file holds a key but other users can read it ({access}). {FilePermissions.MakePrivateHint(path!)} (or move the keys to ${{VAR}} references).",
                 path,
                 1,
                 1,
@@ -124,7 +124,7 @@ public static class ConfigLoader
         }
 
         dotEnvPaths.Add(Path.Combine(options?.WorkingDirectory ?? Directory.GetCurrentDirectory(), ".env"));
-        return new VariableResolver(options?.Environment, dotEnvPaths);
+        return new VariableResolver(options?.Environment, dotEnvPaths, options?.IgnoreVariableCase ?? OperatingSystem.IsWindows());
     }
 
     private static ConfigLoadResult Failed(string? path, string code, string message) =>

@@ -24,7 +24,7 @@ public static class ConfigPaths
             string? home = Environment.GetEnvironmentVariable(HomeVariable);
             if (!string.IsNullOrWhiteSpace(home))
             {
-                return Path.GetFullPath(home);
+                return Path.GetFullPath(ExpandHome(home));
             }
 
             return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".claude-code-router");
@@ -52,9 +52,29 @@ public static class ConfigPaths
         string? fromEnvironment = Environment.GetEnvironmentVariable(ConfigVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
-            return Path.GetFullPath(fromEnvironment);
+            return Path.GetFullPath(ExpandHome(fromEnvironment));
         }
 
         return Path.Combine(HomeFolder, DefaultFileName);
+    }
+
+    /// <summary>
+    /// Replaces a leading <c>~</c> (alone, or before <c>/</c> or <c>\</c>) with the user's home folder. A shell expands
+    /// <c>~</c> only where it parses a word, so <c>CCR_HOME=~/ccr</c> in a .profile line, a quoted value or
+    /// <c>$env:CCR_HOME = '~/ccr'</c> in PowerShell reaches us unexpanded; .NET would read it as a folder named <c>~</c>.
+    /// <c>~user</c> is left alone: there is no portable way to look up another user's home.
+    /// </summary>
+    /// <param name="path">A path from the environment.</param>
+    /// <param name="userHome">The home folder; null for the current user's profile folder.</param>
+    public static string ExpandHome(string path, string? userHome = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length == 0 || path[0] != '~' || (path.Length > 1 && path[1] != '/' && path[1] != '\\'))
+        {
+            return path;
+        }
+
+        string home = userHome ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return path.Length <= 2 ? home : Path.Combine(home, path[2..]);
     }
 }

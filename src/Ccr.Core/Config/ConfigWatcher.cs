@@ -8,6 +8,8 @@ namespace Ccr.Core.Config;
 /// </summary>
 public sealed class ConfigWatcher : IDisposable
 {
+    private static readonly bool s_namesIgnoreCase = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS();
+
     private readonly string _path;
     private readonly ConfigLoadOptions? _options;
     private readonly TimeSpan _debounce;
@@ -92,11 +94,20 @@ public sealed class ConfigWatcher : IDisposable
 
     private void OnFileEvent(object sender, FileSystemEventArgs e)
     {
-        if (string.Equals(e.FullPath, _path, StringComparison.Ordinal))
+        if (IsWatchedFile(e.Name, Path.GetFileName(_path), s_namesIgnoreCase))
         {
             Schedule();
         }
     }
+
+    /// <summary>
+    /// Whether an event's name is the config file's. Only names are compared (the watcher sees one folder, no
+    /// subfolders): on macOS the event's folder may come back resolved (/private/var/... for /var/...), so a
+    /// full-path comparison would miss it. With <paramref name="ignoreCase"/> (Windows, and macOS whose default
+    /// file system is case-insensitive) <c>Config.json</c> given by the user is the <c>config.json</c> on disk.
+    /// </summary>
+    internal static bool IsWatchedFile(string? eventName, string fileName, bool ignoreCase) =>
+        eventName is not null && string.Equals(Path.GetFileName(eventName), fileName, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     private void Poll()
     {
@@ -179,7 +190,7 @@ public sealed class ConfigWatcher : IDisposable
         {
             try
             {
-                return File.ReadAllText(_path);
+                return AtomicFile.ReadAllText(_path);
             }
             catch (FileNotFoundException)
             {

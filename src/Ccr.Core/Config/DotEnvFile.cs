@@ -5,13 +5,15 @@ namespace Ccr.Core.Config;
 /// <summary>Reads a <c>.env</c> file: <c>KEY=VALUE</c> lines, <c>#</c> comments, optional quotes and <c>export </c>.</summary>
 internal static class DotEnvFile
 {
-    public static IReadOnlyDictionary<string, string> Read(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="names">How keys compare: ordinal on Unix, ignoring case on Windows (see <see cref="VariableResolver"/>).</param>
+    public static IReadOnlyDictionary<string, string> Read(string path, StringComparer names)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var values = new Dictionary<string, string>(names);
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(path);
+            lines = AtomicFile.ReadAllText(path).Split('\n');
         }
         catch (IOException)
         {

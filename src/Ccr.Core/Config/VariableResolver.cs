@@ -6,21 +6,29 @@ namespace Ccr.Core.Config;
 /// Expands <c>${VAR}</c> and <c>$VAR</c> from the environment first, then <c>.env</c> beside the config,
 /// then <c>.env</c> in the working directory (the first that defines a non-empty value wins).
 /// </summary>
+/// <remarks>
+/// With <c>ignoreCase</c> (the default on Windows) names match whatever their case, as Windows' own environment
+/// does: <c>${qwen_api_key}</c> finds <c>QWEN_API_KEY</c> in <c>.env</c> there, as it finds it in the environment.
+/// On Unix the environment is case-sensitive, and so is the lookup.
+/// </remarks>
 internal sealed class VariableResolver
 {
     private readonly IReadOnlyDictionary<string, string?>? _environment;
+    private readonly bool _ignoreCase;
     private readonly List<IReadOnlyDictionary<string, string>> _dotEnvFiles = new();
 
-    public VariableResolver(IReadOnlyDictionary<string, string?>? environment, IEnumerable<string> dotEnvPaths)
+    public VariableResolver(IReadOnlyDictionary<string, string?>? environment, IEnumerable<string> dotEnvPaths, bool ignoreCase)
     {
         _environment = environment;
+        _ignoreCase = ignoreCase;
         var seen = new HashSet<string>(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+        StringComparer names = ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
         foreach (string path in dotEnvPaths)
         {
             string full = Path.GetFullPath(path);
             if (seen.Add(full) && File.Exists(full))
             {
-                _dotEnvFiles.Add(DotEnvFile.Read(full));
+                _dotEnvFiles.Add(DotEnvFile.Read(full, names));
                 SourceDescription.Add(full);
             }
         }
@@ -33,7 +41,7 @@ internal sealed class VariableResolver
     {
         string? fromEnvironment = _environment is null
             ? Environment.GetEnvironmentVariable(name)
-            : _environment.TryGetValue(name, out string? v) ? v : null;
+            : FromGiven(_environment, name);
         if (!string.IsNullOrEmpty(fromEnvironment))
         {
             value = fromEnvironment;
@@ -51,6 +59,25 @@ internal sealed class VariableResolver
 
         value = "";
         return false;
+    }
+
+    private string? FromGiven(IReadOnlyDictionary<string, string?> environment, string name)
+    {
+        if (environment.TryGetValue(name, out string? exact) || !_ignoreCase)
+        {
+            return exact;
+        }
+
+        // A given dictionary has its own comparer; match it the way the process environment would on this OS.
+        foreach (KeyValuePair<string, string?> entry in environment)
+        {
+            if (string.Equals(entry.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return entry.Value;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Expands variables in <paramref name="raw"/>; unset ones become empty and are added to <paramref name="missing"/>.</summary>

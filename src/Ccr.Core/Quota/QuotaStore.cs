@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Ccr.Core.Config;
 
 namespace Ccr.Core.Quota;
 
@@ -36,7 +37,7 @@ internal sealed class QuotaStore
     {
         try
         {
-            return File.Exists(_path) ? Parse(File.ReadAllBytes(_path)) : NewMap();
+            return File.Exists(_path) ? Parse(AtomicFile.ReadAllBytes(_path)) : NewMap();
         }
         catch (Exception ex) when (IsUnreadable(ex) || ex is IOException)
         {
@@ -61,7 +62,7 @@ internal sealed class QuotaStore
         }
         else
         {
-            byte[] bytes = File.ReadAllBytes(_path);
+            byte[] bytes = AtomicFile.ReadAllBytes(_path);
             try
             {
                 map = Parse(bytes);
@@ -104,29 +105,12 @@ internal sealed class QuotaStore
         }
     }
 
-    private void Write(Dictionary<string, QuotaUsage> map)
-    {
-        string temp = _path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N");
-        try
+    private void Write(Dictionary<string, QuotaUsage> map) =>
+        AtomicFile.Write(_path, stream =>
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-            {
-                WriteMap(writer, map);
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, _path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
-    }
+            using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            WriteMap(writer, map);
+        });
 
     private static bool IsUnreadable(Exception ex) =>
         ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Ccr.Core.Config;
 
 namespace Ccr.Core.Server;
 
@@ -19,28 +20,19 @@ internal static class ControlFile
     public static void Write(string stateFolder, int port, string token)
     {
         Directory.CreateDirectory(stateFolder);
-        string path = PathFor(stateFolder, port);
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
 
-        using (var stream = new FileStream(path, options))
-        using (var writer = new Utf8JsonWriter(stream))
+        // Owner-only on every OS (mode 600, or an ACL for this user alone on Windows): the token lets its reader stop
+        // the proxy, and a CCR_HOME outside the profile would otherwise inherit a folder ACL that lets other users read it.
+        // Written atomically, so a Stop-CcrProxy reading it meanwhile sees the old token or the new one, never a torn file.
+        AtomicFile.Write(PathFor(stateFolder, port), stream =>
         {
+            using var writer = new Utf8JsonWriter(stream);
             writer.WriteStartObject();
             writer.WriteNumber("pid", Environment.ProcessId);
             writer.WriteNumber("port", port);
             writer.WriteString("token", token);
             writer.WriteEndObject();
-        }
-
-        if (!OperatingSystem.IsWindows())
-        {
-            // UnixCreateMode applies only to new files; an old file left by a crash keeps its mode otherwise.
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        }, ownerOnly: true);
     }
 
     public static string? ReadToken(string stateFolder, int port) =>
@@ -54,7 +46,7 @@ internal static class ControlFile
     {
         try
         {
-            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(PathFor(stateFolder, port)));
+            using JsonDocument document = JsonDocument.Parse(AtomicFile.ReadAllBytes(PathFor(stateFolder, port)));
             return pick(document.RootElement);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)

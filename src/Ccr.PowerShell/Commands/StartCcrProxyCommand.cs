@@ -222,6 +222,12 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
 
     private void RunDetachedChild(string configPath, int port)
     {
+        // First of all: out of the terminal's session, so closing it or Ctrl+C there does not stop the proxy (see DetachedLauncher).
+        if (DetachedLauncher.DetachFromTerminal() is string notDetached)
+        {
+            WriteWarning(notDetached);
+        }
+
         CcrProxy proxy = StartInSession(configPath, port, ProxyMode.Detached);
         try
         {
@@ -236,7 +242,9 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
 
     private ProxyInfo StartDetached(string configPath, int port)
     {
-        var launcher = new DetachedLauncher(DetachedCommand(configPath, port), Path.GetDirectoryName(configPath) ?? Environment.CurrentDirectory);
+        // The home folder, not the config's: a process's working directory cannot be deleted or renamed on Windows.
+        string logPath = Path.Combine(ConfigPaths.LogFolder, "detached-" + port.ToString(CultureInfo.InvariantCulture) + ".log");
+        var launcher = new DetachedLauncher(DetachedCommand(configPath, port, logPath), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), logPath);
         WriteVerbose($"Starting a detached proxy: {launcher.CommandLine}");
         DetachedLaunchResult launched = launcher.LaunchAsync(port, s_detachedStartTimeout, _cancel.Token).GetAwaiter().GetResult();
         if (launched.Health is { } health)
@@ -255,8 +263,8 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         throw new InvalidOperationException("unreachable");
     }
 
-    /// <summary>The same pwsh, importing this very module, running the hidden -DetachedChild body.</summary>
-    private static List<string> DetachedCommand(string configPath, int port)
+    /// <summary>The same pwsh, importing this very module, running the hidden -DetachedChild body with all its output in <paramref name="logPath"/>.</summary>
+    private static List<string> DetachedCommand(string configPath, int port, string logPath)
     {
         string processPath = Environment.ProcessPath ?? "pwsh";
         var command = new List<string> { processPath };
@@ -271,26 +279,13 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         command.Add("-NonInteractive");
         command.Add("-Command");
         command.Add(string.Create(CultureInfo.InvariantCulture,
-            $"Import-Module {Quote(manifest)}; Start-CcrProxy -DetachedChild -Port {port} -ConfigPath {Quote(configPath)}"));
+            $"& {{ Import-Module {Quote(manifest)}; Start-CcrProxy -DetachedChild -Port {port} -ConfigPath {Quote(configPath)} }} *> {Quote(logPath)}"));
         return command;
     }
 
     private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
-    private static bool IsPortFree(int port)
-    {
-        try
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, port);
-            probe.Start();
-            probe.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    private static bool IsPortFree(int port) => PortProbe.IsFree(port);
 
     private static ErrorRecord PortInUse(int port, string configPath, Exception? inner) => new(
         inner ?? new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,

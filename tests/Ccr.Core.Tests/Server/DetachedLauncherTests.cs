@@ -8,10 +8,12 @@ public class DetachedLauncherTests
     [Fact]
     public async Task AChildThatExitsWithoutServing_FailsAtOnce_WithItsOutput()
     {
+        // On Windows the child shares no handle with us (see DetachedLauncher), so its output comes through its log file.
+        string log = Path.Combine(Path.GetTempPath(), "ccr-detached-" + Guid.NewGuid().ToString("N") + ".log");
         string[] command = OperatingSystem.IsWindows()
-            ? new[] { "cmd.exe", "/c", "echo config is broken 1>&2 & exit 3" }
+            ? new[] { "cmd.exe", "/c", "echo config is broken> \"" + log + "\" & exit 3" }
             : new[] { "/bin/sh", "-c", "echo config is broken >&2; exit 3" };
-        var launcher = new DetachedLauncher(command, Path.GetTempPath());
+        var launcher = new DetachedLauncher(command, Path.GetTempPath(), log);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         DetachedLaunchResult result = await launcher.LaunchAsync(FreePort(), TimeSpan.FromSeconds(20), CancellationToken.None);
@@ -29,9 +31,35 @@ public class DetachedLauncherTests
         var launcher = new DetachedLauncher(new[] { "pwsh", "-NoProfile", "-Command", "Start-CcrProxy -DetachedChild" }, Path.GetTempPath());
 
         Assert.EndsWith("pwsh -NoProfile -Command Start-CcrProxy -DetachedChild", launcher.CommandLine, StringComparison.Ordinal);
-        Assert.True(launcher.StartInfo.RedirectStandardError);
+        // Unix: pipes of its own, so the caller's stdout is not inherited. Windows: no pipes and no inherited handle at all.
+        Assert.Equal(!OperatingSystem.IsWindows(), launcher.StartInfo.RedirectStandardError);
         Assert.False(launcher.StartInfo.UseShellExecute);
     }
+
+    [Fact]
+    public async Task TheLogFile_CarriesAFailedChildsOutput()
+    {
+        string log = Path.Combine(Path.GetTempPath(), "ccr-detached-" + Guid.NewGuid().ToString("N") + ".log");
+        string[] command = OperatingSystem.IsWindows()
+            ? new[] { "cmd.exe", "/c", "echo module did not load> \"" + log + "\"" }
+            : new[] { "/bin/sh", "-c", "echo module did not load > '" + log + "'" };
+        var launcher = new DetachedLauncher(command, Path.GetTempPath(), log);
+
+        DetachedLaunchResult result = await launcher.LaunchAsync(FreePort(), TimeSpan.FromSeconds(20), CancellationToken.None);
+
+        Assert.Null(result.Health);
+        Assert.Contains("module did not load", result.Output, StringComparison.Ordinal);
+        File.Delete(log);
+    }
+
+    [Theory]
+    [InlineData(new[] { "pwsh", "-Command", "a b" }, "pwsh -Command \"a b\"")]
+    [InlineData(new[] { "C:\\Program Files\\pwsh.exe", "" }, "\"C:\\Program Files\\pwsh.exe\" \"\"")]
+    [InlineData(new[] { "say \"hi\"" }, "\"say \\\"hi\\\"\"")]
+    [InlineData(new[] { "ends with\\" }, "\"ends with\\\\\"")]
+    [InlineData(new[] { "a\\\\b", "c\\\"d" }, "a\\\\b \"c\\\\\\\"d\"")]
+    public void WindowsCommandLines_SplitBackIntoTheSameArguments(string[] arguments, string expected) =>
+        Assert.Equal(expected, DetachedLauncher.JoinWindowsArguments(arguments));
 
     private static int FreePort()
     {

@@ -51,27 +51,34 @@ internal sealed class HttpServer : IAsyncDisposable
     {
         for (int i = 0; i < addresses.Count; i++)
         {
-            var socket = new Socket(addresses[i].AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            Socket socket = NewListener(addresses[i], exclusive: OperatingSystem.IsWindows());
             try
             {
                 // A session taking over the port (ProxyAttachment) binds while the leaving process still drains
                 // connections accepted on it, and later while they sit in TIME_WAIT. Unix: .NET sets SO_REUSEADDR on
                 // every TCP bind, which allows exactly that, and still refuses a second listener on the same address
-                // and port (Linux would need SO_REUSEPORT; BSD/macOS share a port only across different addresses),
-                // so exactly one successor wins. Windows: without exclusive use another process could bind the same
-                // port with SO_REUSEADDR and steal connections; with it, a bind fails until the old process's accepted
-                // connections are gone, so a successor retries at each poll until the drain ends.
-                if (OperatingSystem.IsWindows())
+                // and port, so exactly one successor wins. Windows: see the exclusive-bind fallback below.
+                if (port != 0 && PortProbe.BindMayOverlapWildcard && PortProbe.HasListener(addresses[i], port))
                 {
-                    socket.ExclusiveAddressUse = true;
+                    // Windows and macOS would let this bind succeed beside another program's 0.0.0.0 listener (see PortProbe).
+                    throw new SocketException((int)SocketError.AddressAlreadyInUse);
                 }
 
-                if (addresses[i].AddressFamily == AddressFamily.InterNetworkV6)
+                try
                 {
-                    socket.DualMode = false;
+                    socket.Bind(new IPEndPoint(addresses[i], port));
+                }
+                catch (SocketException e) when (OperatingSystem.IsWindows() && port != 0 && e.SocketErrorCode == SocketError.AddressAlreadyInUse && !PortProbe.HasListener(addresses[i], port))
+                {
+                    // An exclusive socket "cannot necessarily be reused immediately after socket closure": while
+                    // connections of the proxy that just stopped are still closing (TIME_WAIT), the next exclusive bind
+                    // fails for minutes, and a restart or a handoff would find its own port taken. Nobody listens,
+                    // so bind without the option: Windows' default still refuses other users' sockets on the port.
+                    socket.Dispose();
+                    socket = NewListener(addresses[i], exclusive: false);
+                    socket.Bind(new IPEndPoint(addresses[i], port));
                 }
 
-                socket.Bind(new IPEndPoint(addresses[i], port));
                 socket.Listen(1024);
             }
             catch (SocketException) when (i > 0)
@@ -101,6 +108,24 @@ internal sealed class HttpServer : IAsyncDisposable
         {
             _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener)));
         }
+    }
+
+    private static Socket NewListener(IPAddress address, bool exclusive)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (exclusive)
+        {
+            // Windows only: without it another process of the same user could bind the port with SO_REUSEADDR and
+            // take connections. Unix sockets behave this way already (.NET accepts only true there).
+            socket.ExclusiveAddressUse = true;
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            socket.DualMode = false;
+        }
+
+        return socket;
     }
 
     /// <summary>Stops accepting; idle connections close now, busy ones when their request is done or when <see cref="CloseAll"/> runs.</summary>

@@ -98,6 +98,9 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             return;
         }
 
+        // Said once, by the session that starts the proxy: what it will skip or only guess at (an unset or suspect key).
+        WriteConfigWarnings(loaded);
+
         if (Detached)
         {
             if (!IsPortFree(port))
@@ -238,6 +241,8 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
 
     private void Finish(ProxyInfo info, CcrConfig? config)
     {
+        // From now on this proxy's config is the default of every cmdlet in this session.
+        CcrSession.RememberProxy(info.Port, info.ConfigPath, info.InThisSession);
         if (SetEnvironment)
         {
             ApplyEnvironment(info, config);

@@ -63,6 +63,7 @@ public sealed class StopCcrProxyCommand : CcrConfigCmdlet
 
             ProxyInfo info = ProxyInfo.From(proxy);
             proxy.StopAsync(TimeSpan.FromSeconds(DrainTimeoutSeconds)).GetAwaiter().GetResult();
+            CcrSession.ForgetProxy(proxy.Port);
             WriteVerbose($"Stopped the Ccr proxy on port {proxy.Port}.");
             if (PassThru)
             {
@@ -103,6 +104,7 @@ public sealed class StopCcrProxyCommand : CcrConfigCmdlet
         switch (client.StopAndWaitAsync(limit).GetAwaiter().GetResult())
         {
             case ProxyStopOutcome.Stopped:
+                CcrSession.ForgetProxy(port);
                 WriteVerbose($"Stopped the Ccr proxy on port {port} (pid {health.ProcessId}).");
                 if (PassThru)
                 {

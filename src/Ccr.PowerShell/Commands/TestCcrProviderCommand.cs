@@ -151,7 +151,7 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
         {
             string variable = provider.MissingVariable ?? "the key variable";
             return Result(provider, "KeyVariable", ProviderTestStatus.Failed,
-                $"{variable} is not set, so the provider is skipped. Set it ($env:{variable} = '<key>') or add {variable}=<key> to .env beside {_path}.");
+                $"{variable} is not set, so the provider is skipped. Set it ($env:{variable} = '<key>'), add {variable}=<key> to .env beside {_path}, or run New-CcrConfig to write a config with your key.");
         }
 
         if (provider.ApiKey is null)

@@ -107,12 +107,12 @@ Describe 'A Coding Plan host with a standard key' {
     }
     AfterAll { Stop-CcrProxy -Port $suspectPort -Confirm:$false -ErrorAction SilentlyContinue }
 
-    It 'starts, warns, shows KeySuspect, and Test-CcrProvider reports a KeyFormat warning' {
-        $proxy = Start-CcrProxy -ConfigPath $suspect -PassThru -WarningVariable warned -WarningAction SilentlyContinue
+    It 'starts, shows KeySuspect with the warning, and Test-CcrProvider reports a KeyFormat warning' {
+        $proxy = Start-CcrProxy -ConfigPath $suspect -PassThru
         $proxy.Port | Should -Be $suspectPort
+        $tier = Get-CcrTier -WarningVariable warned -WarningAction SilentlyContinue
         ($warned -join "`n") | Should -Match "Provider 'qwen' points at coding-intl.dashscope.aliyuncs.com with a key that does not start with sk-sp-"
         ($warned -join "`n") | Should -Match 'still sends it'
-        $tier = Get-CcrTier -WarningAction SilentlyContinue
         $tier.State | Should -Be 'KeySuspect'
         $tier.IsLive | Should -BeTrue
         $format = Test-CcrProvider -Offline | Where-Object Check -eq 'KeyFormat'

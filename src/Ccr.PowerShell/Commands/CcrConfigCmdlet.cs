@@ -89,7 +89,7 @@ public abstract class CcrConfigCmdlet : PSCmdlet
     /// Writes a load's findings: as warnings those <paramref name="touches"/> accepts (all when null), the rest as
     /// verbose, so an edit of one preset does not repeat every unset key of the file.
     /// </summary>
-    protected void WriteConfigWarnings(ConfigLoadResult result, Predicate<ConfigDiagnostic>? touches = null)
+    private void WriteConfigWarnings(ConfigLoadResult result, Predicate<ConfigDiagnostic>? touches = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         foreach (ConfigDiagnostic warning in result.Diagnostics)

@@ -98,9 +98,6 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             return;
         }
 
-        // Said once, by the session that starts the proxy: what it will skip or only guess at (an unset or suspect key).
-        WriteConfigWarnings(loaded);
-
         if (Detached)
         {
             if (!IsPortFree(port))

@@ -9,6 +9,65 @@ internal static class CcrSession
     private static readonly StringComparison s_pathComparison =
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
+    private static readonly object s_proxyGate = new();
+    private static SessionProxy? s_proxy;
+
+    /// <summary>
+    /// The config of the proxy this session runs, or found with Start-CcrProxy (another session's, a detached one):
+    /// every cmdlet's default config after <c>-ConfigPath</c>. Null when the session has none, or when the proxy it
+    /// ran in this process is gone.
+    /// </summary>
+    public static string? ProxyConfigPath
+    {
+        get
+        {
+            SessionProxy? known;
+            lock (s_proxyGate)
+            {
+                known = s_proxy;
+            }
+
+            if (known is null)
+            {
+                return null;
+            }
+
+            // A proxy of this process that stopped (Remove-Module, a failed start) no longer speaks for the session.
+            if (known.InProcess && (CcrProxy.FindInProcess(known.Port) is not { } running || !SamePath(running.ConfigPath, known.ConfigPath)))
+            {
+                return null;
+            }
+
+            return known.ConfigPath;
+        }
+    }
+
+    /// <summary>Records the proxy Start-CcrProxy started or found on <paramref name="port"/>, serving <paramref name="configPath"/>.</summary>
+    public static void RememberProxy(int port, string? configPath, bool inProcess)
+    {
+        if (string.IsNullOrEmpty(configPath))
+        {
+            return;
+        }
+
+        lock (s_proxyGate)
+        {
+            s_proxy = new SessionProxy(port, Path.GetFullPath(configPath), inProcess);
+        }
+    }
+
+    /// <summary>Forgets the session's proxy once Stop-CcrProxy stopped the one on <paramref name="port"/>.</summary>
+    public static void ForgetProxy(int port)
+    {
+        lock (s_proxyGate)
+        {
+            if (s_proxy?.Port == port)
+            {
+                s_proxy = null;
+            }
+        }
+    }
+
     /// <summary>A proxy in this process serving <paramref name="configPath"/>, or null.</summary>
     public static CcrProxy? FindProxyServing(string configPath)
     {
@@ -23,6 +82,7 @@ internal static class CcrSession
         return null;
     }
 
+    /// <summary>Whether two paths name the same file, with the platform's case rule.</summary>
     public static bool SamePath(string? a, string? b) =>
         a is not null && b is not null && string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), s_pathComparison);
 
@@ -58,4 +118,6 @@ internal static class CcrSession
 
         return null;
     }
+
+    private sealed record SessionProxy(int Port, string ConfigPath, bool InProcess);
 }

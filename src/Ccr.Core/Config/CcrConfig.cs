@@ -116,6 +116,11 @@ public sealed record CcrConfig
             return RouteTargetState.UnknownModel;
         }
 
-        return provider.KeyState == KeyState.KeyMissing ? RouteTargetState.KeyMissing : RouteTargetState.Ready;
+        return provider.KeyState switch
+        {
+            KeyState.KeyMissing => RouteTargetState.KeyMissing,
+            KeyState.KeySuspect => RouteTargetState.KeySuspect,
+            _ => RouteTargetState.Ready,
+        };
     }
 }

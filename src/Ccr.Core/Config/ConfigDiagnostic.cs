@@ -20,10 +20,14 @@ public sealed record ConfigDiagnostic(
     /// <summary>The provider the finding is about (its <c>name</c>), or null when it is about no provider in particular.</summary>
     public string? Provider { get; init; }
 
-    /// <summary><c>file:line:column: JsonPath: message</c>, the form editors jump to.</summary>
+    /// <summary>
+    /// <c>file:line:column: JsonPath: message</c>, the form editors jump to; a finding about the whole file
+    /// (<c>$</c>, no line) is <c>file: message</c>, since a bare <c>$</c> tells a reader nothing.
+    /// </summary>
     public override string ToString()
     {
         string where = FilePath is null ? "" : FilePath + (Line > 0 ? ":" + Line.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + Column.ToString(System.Globalization.CultureInfo.InvariantCulture) : "") + ": ";
-        return where + JsonPath + ": " + Message;
+        bool wholeFile = Line == 0 && JsonPath == "$";
+        return wholeFile ? where + Message : where + JsonPath + ": " + Message;
     }
 }

@@ -112,7 +112,7 @@ public static class ConfigEditor
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new ConfigException(new ConfigDiagnostic(DiagnosticSeverity.Error, "ConfigNotFound", $"The config file does not exist; create it first (see the seed's Full Configuration Example) or pass -ConfigPath.", path, 0, 0, "$"), ex);
+            throw new ConfigException(new ConfigDiagnostic(DiagnosticSeverity.Error, "ConfigNotFound", ConfigLoader.NotFoundAdvice, path, 0, 0, "$"), ex);
         }
 
         Encoding encoding = EncodingOf(original, out int preambleLength);
@@ -161,7 +161,7 @@ public static class ConfigEditor
         string jsonPath = document.JsonPathOf(new[] { "Presets", name, "route" });
         JsonPositionMap map = JsonPositionMap.Build(document.Text);
         (int line, int column) = map.Locate(jsonPath);
-        // At load an unknown route is a warning (the seed's example must load); writing one is refused.
+        // At load an unknown route is a warning (the documented example must load); writing one is refused.
         yield return new ConfigDiagnostic(DiagnosticSeverity.Error, "InvalidRoute", problem.Value.Message.Replace(" Until then this route is skipped.", "", StringComparison.Ordinal) + " The file was not changed.", path, line, column, jsonPath);
     }
 

@@ -11,6 +11,11 @@ namespace Ccr.Core.Config;
 /// </summary>
 public static class ConfigLoader
 {
+    /// <summary>What a missing config file's diagnostic says: how to get one.</summary>
+    internal const string NotFoundAdvice =
+        "The config file does not exist. Write one with New-CcrConfig -Template CodingPlan (the README's Quick start explains the file), "
+        + "point this command at another with -ConfigPath <file>, or set " + ConfigPaths.ConfigVariable + " to it.";
+
     private static readonly JsonDocumentOptions s_documentOptions = new()
     {
         CommentHandling = JsonCommentHandling.Skip,
@@ -31,7 +36,7 @@ public static class ConfigLoader
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return Failed(fullPath, "ConfigNotFound", $"The config file does not exist. Create it (see the seed's Full Configuration Example), pass -ConfigPath, or set {ConfigPaths.ConfigVariable}.");
+            return Failed(fullPath, "ConfigNotFound", NotFoundAdvice);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -61,7 +66,7 @@ public static class ConfigLoader
 
         if (text.Trim().Length == 0)
         {
-            return Failed(path, "ConfigEmpty", "The config file is empty; write at least {} (or the seed's Full Configuration Example).");
+            return Failed(path, "ConfigEmpty", "The config file is empty. Write one with New-CcrConfig -Template CodingPlan -Force, or write at least {} (the README's Quick start shows a full example).");
         }
 
         try

@@ -311,7 +311,7 @@ internal sealed class ConfigReader : ConfigValueReader
         return target;
     }
 
-    /// <summary>Routes naming unknown providers or models load (the seed's own example does this) but are reported.</summary>
+    /// <summary>Routes naming unknown providers or models load (the documented example does this) but are reported.</summary>
     private void CheckRoutes(CcrConfig config, string routerPath, string presetsPath)
     {
         RouterConfig router = config.Router;

@@ -24,7 +24,7 @@ public sealed class ProviderConfig
     /// <summary>The raw <c>api_key</c> value before interpolation (e.g. <c>${QWEN_API_KEY}</c>).</summary>
     public string? ApiKeyTemplate { get; init; }
 
-    /// <summary>Whether the key could be resolved.</summary>
+    /// <summary>Whether the key could be resolved, and whether it looks like the kind its host takes.</summary>
     public KeyState KeyState { get; init; }
 
     /// <summary>The environment variable that was missing, when <see cref="KeyState"/> is KeyMissing.</summary>

@@ -117,8 +117,11 @@ internal sealed class ProviderEntryReader : ConfigValueReader
         if (key is not null
             && ProviderFamilies.CheckKey(name, url, key, ProviderRules.KeyHint(key)) is { Verdict: ProviderKeyVerdict.Mismatch } mismatch)
         {
-            // Only a key the host cannot take stops the load; a key that merely looks foreign may be a gateway's.
-            Error(mismatch.Code ?? "KeyMismatch", keyPath, mismatch.Message);
+            // A key format is a guess (vendors change prefixes), so it never stops the load and never takes the other
+            // tiers down with it: a warning, and the tier shows KeySuspect while it is still tried. A key that merely
+            // looks foreign (a gateway's) is quieter still: only Test-CcrProvider mentions it.
+            keyState = KeyState.KeySuspect;
+            Warning(mismatch.Code ?? "KeySuspect", keyPath, mismatch.Message + " Ccr still sends it; if the host refuses it, the tier fails over like any refused key.");
         }
 
         ProviderFamily family = ProviderFamilies.ForHost(url);

@@ -9,7 +9,7 @@ namespace Ccr.Core.Config;
 /// <para><b>Protocol.</b> An explicit <c>protocol</c> (<c>openai</c> or <c>anthropic</c>) wins. Otherwise the
 /// URL path decides: a path that ends in <c>/anthropic</c> or <c>/messages</c>, or contains
 /// <c>/anthropic/</c>, is Anthropic Messages; anything else is OpenAI Chat Completions. The
-/// <c>transformer.use</c> list does not choose the protocol, so the seed's
+/// <c>transformer.use</c> list does not choose the protocol, so the documented example's
 /// <c>"transformer": {"use": ["anthropic"]}</c> on a <c>.../v1</c> URL stays OpenAI.</para>
 /// <para><b>Endpoint.</b> OpenAI: the URL as written when it ends in <c>/chat/completions</c>, else the base
 /// plus <c>/chat/completions</c>. Anthropic: the URL as written when it ends in <c>/messages</c>; else a base

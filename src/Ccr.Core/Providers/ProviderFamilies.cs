@@ -10,7 +10,7 @@ namespace Ccr.Core.Providers;
 /// </summary>
 internal static class ProviderFamilies
 {
-    // The first family is the one the seed document is about; its URL is the example in generic messages.
+    // The first family is the one the documented example is about; its URL is the example in generic messages.
     // Order decides only when a provider's host and its transformer names point at different families.
     private static readonly ProviderFamily[] s_families =
     {

@@ -23,4 +23,7 @@ internal enum TierAvailability
 
     /// <summary>Too many failures in a row.</summary>
     CircuitOpen,
+
+    /// <summary>Nothing holds the tier back, but its key does not look like the kind the host takes; it is still tried.</summary>
+    KeySuspect,
 }

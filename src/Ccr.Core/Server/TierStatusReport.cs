@@ -7,9 +7,9 @@ using Ccr.Core.Routing;
 namespace Ccr.Core.Server;
 
 /// <summary>
-/// Joins what the config says about each tier (key missing, unknown provider) with what routing has
-/// seen (cooldown, open circuit, exhausted quota, counts, last error). The worst state wins, because
-/// that is the one that decides whether the tier is tried.
+/// Joins what the config says about each tier (key missing, unknown provider, suspect key) with what
+/// routing has seen (cooldown, open circuit, exhausted quota, counts, last error). The worst state wins,
+/// because that is the one that decides whether the tier is tried.
 /// </summary>
 internal static class TierStatusReport
 {
@@ -36,7 +36,10 @@ internal static class TierStatusReport
                 {
                     TierState.CircuitOpen => TierAvailability.CircuitOpen,
                     TierState.CoolingDown => TierAvailability.CoolingDown,
-                    _ => quotaOut ? TierAvailability.QuotaExhausted : TierAvailability.Ready,
+                    // A suspect key is still tried, so any live state that holds the tier back says more.
+                    _ => quotaOut ? TierAvailability.QuotaExhausted
+                        : provider?.KeyState == KeyState.KeySuspect ? TierAvailability.KeySuspect
+                        : TierAvailability.Ready,
                 },
             };
             DateTimeOffset? until = state switch

@@ -5,8 +5,8 @@ namespace Ccr.PowerShell.Commands;
 
 /// <summary>
 /// Plumbing shared by cmdlets that read or edit the config: the <c>-ConfigPath</c> parameter (resolved
-/// through the PowerShell provider, then <c>CCR_CONFIG</c>, then <c>~/.claude-code-router/config.json</c>),
-/// loading with warnings surfaced, and ErrorRecords with stable ids.
+/// through the PowerShell provider, then the config of this session's proxy, then <c>CCR_CONFIG</c>, then
+/// <c>~/.claude-code-router/config.json</c>), loading with warnings surfaced, and ErrorRecords with stable ids.
 /// </summary>
 public abstract class CcrConfigCmdlet : PSCmdlet
 {
@@ -26,8 +26,9 @@ public abstract class CcrConfigCmdlet : PSCmdlet
     protected const string ConfigWriteFailedErrorId = "ConfigWriteFailed";
 
     /// <summary>
-    /// The config file. Defaults to <c>$env:CCR_CONFIG</c>, else <c>~/.claude-code-router/config.json</c>.
-    /// Relative paths are resolved from the current PowerShell location.
+    /// The config file. Defaults to the config of the proxy this session started (or found with Start-CcrProxy),
+    /// else <c>$env:CCR_CONFIG</c>, else <c>~/.claude-code-router/config.json</c>. Relative paths are resolved from
+    /// the current PowerShell location.
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -37,8 +38,15 @@ public abstract class CcrConfigCmdlet : PSCmdlet
     protected string ResolveConfigPath()
     {
         string? explicitPath = ConfigPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(ConfigPath);
-        return ConfigPaths.Resolve(explicitPath);
+        return ResolveConfigPath(explicitPath);
     }
+
+    /// <summary>
+    /// The one order every cmdlet (and completer) uses: <paramref name="explicitPath"/> (from <c>-ConfigPath</c>), the
+    /// config of this session's proxy, <c>CCR_CONFIG</c>, <c>~/.claude-code-router/config.json</c>.
+    /// </summary>
+    internal static string ResolveConfigPath(string? explicitPath) =>
+        ConfigPaths.Resolve(string.IsNullOrWhiteSpace(explicitPath) ? CcrSession.ProxyConfigPath : explicitPath);
 
     /// <summary>Variable sources: the process environment, and <c>.env</c> in the current PowerShell location.</summary>
     protected ConfigLoadOptions LoadOptions()
@@ -57,7 +65,15 @@ public abstract class CcrConfigCmdlet : PSCmdlet
     }
 
     /// <summary>Loads the config, writing its warnings; when it does not load, stops the cmdlet with ConfigNotFound or ConfigInvalid.</summary>
-    protected CcrConfig LoadConfigOrThrow(string path)
+    protected CcrConfig LoadConfigOrThrow(string path) => LoadConfigOrThrow(path, null);
+
+    /// <summary>
+    /// Loads the config, writing as warnings only those <paramref name="touches"/> accepts (all when null) and the
+    /// rest as verbose; when it does not load, stops the cmdlet with ConfigNotFound or ConfigInvalid.
+    /// </summary>
+    /// <param name="path">The config file.</param>
+    /// <param name="touches">For edits: whether a finding is about what this edit touches.</param>
+    protected CcrConfig LoadConfigOrThrow(string path, Predicate<ConfigDiagnostic>? touches)
     {
         ConfigLoadResult result = ConfigLoader.Load(path, LoadOptions());
         if (result.Config is null)
@@ -65,10 +81,26 @@ public abstract class CcrConfigCmdlet : PSCmdlet
             ThrowTerminatingError(ErrorFor(new ConfigException(result.Diagnostics), path));
         }
 
+        WriteConfigWarnings(result, touches);
+        return result.Config!;
+    }
+
+    /// <summary>
+    /// Writes a load's findings: as warnings those <paramref name="touches"/> accepts (all when null), the rest as
+    /// verbose, so an edit of one preset does not repeat every unset key of the file.
+    /// </summary>
+    private void WriteConfigWarnings(ConfigLoadResult result, Predicate<ConfigDiagnostic>? touches = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
         foreach (ConfigDiagnostic warning in result.Diagnostics)
         {
+            if (warning.Severity != DiagnosticSeverity.Warning)
+            {
+                continue;
+            }
+
             // Unusable routes show in Get-CcrTier's State column; repeating them on every call is noise.
-            if (warning.Code is "UnknownProvider" or "UnknownModel")
+            if (warning.Code is "UnknownProvider" or "UnknownModel" || (touches is not null && !touches(warning)))
             {
                 WriteVerbose(warning.ToString());
             }
@@ -77,8 +109,6 @@ public abstract class CcrConfigCmdlet : PSCmdlet
                 WriteWarning(warning.ToString());
             }
         }
-
-        return result.Config!;
     }
 
     /// <summary>An ErrorRecord for a refused load or edit, with the id and category its first error calls for.</summary>
@@ -94,17 +124,32 @@ public abstract class CcrConfigCmdlet : PSCmdlet
         };
         var record = new ErrorRecord(exception, id, category, target);
         ConfigDiagnostic? first = exception.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
-        if (first is not null)
+        string? action = first is null ? null : RecommendedAction(first);
+        if (action is not null)
         {
-            record.ErrorDetails = new ErrorDetails(exception.Message)
-            {
-                RecommendedAction = first.Line > 0
-                    ? $"Edit {first.FilePath} at line {first.Line}, column {first.Column} ({first.JsonPath})."
-                    : $"Check {first.JsonPath} in {first.FilePath}.",
-            };
+            record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = action };
         }
 
         return record;
+    }
+
+    /// <summary>
+    /// Where to go to fix <paramref name="error"/>: its line, or its JSON path, or for a missing file the command that
+    /// writes one. Null when the message already says it all (an empty or unreadable file).
+    /// </summary>
+    private static string? RecommendedAction(ConfigDiagnostic error)
+    {
+        if (error.Line > 0)
+        {
+            return $"Edit {error.FilePath} at line {error.Line}, column {error.Column} ({error.JsonPath}).";
+        }
+
+        if (error.Code == "ConfigNotFound")
+        {
+            return $"Run New-CcrConfig -Template CodingPlan -Path '{error.FilePath}' to write it, or pass -ConfigPath with the config you have.";
+        }
+
+        return error.JsonPath == "$" ? null : $"Edit {error.JsonPath} in {error.FilePath}.";
     }
 
     /// <summary>A PresetNotFound error for <paramref name="name"/>.</summary>

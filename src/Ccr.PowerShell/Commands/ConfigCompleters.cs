@@ -64,7 +64,7 @@ internal static class CompletionConfig
         try
         {
             string? explicitPath = fakeBoundParameters[nameof(CcrConfigCmdlet.ConfigPath)] as string;
-            string path = ConfigPaths.Resolve(explicitPath);
+            string path = CcrConfigCmdlet.ResolveConfigPath(explicitPath);
             return File.Exists(path) ? ConfigLoader.Load(path).Config : null;
         }
 #pragma warning disable CA1031 // Completion must never throw into the user's typing.

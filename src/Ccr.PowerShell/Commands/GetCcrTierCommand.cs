@@ -21,7 +21,8 @@ public sealed class GetCcrTierCommand : CcrConfigCmdlet
     protected override void ProcessRecord()
     {
         string path = ResolveConfigPath();
-        CcrConfig config = LoadConfigOrThrow(path);
+        // An unset key is the tier's State (KeyMissing); Start-CcrProxy and Test-CcrProvider say how to set it.
+        CcrConfig config = LoadConfigOrThrow(path, static finding => finding.Code != "KeyMissing");
         IReadOnlyList<RouteTarget> tiers = config.Router.Tiers;
         if (tiers.Count == 0)
         {

@@ -20,7 +20,7 @@ public sealed class InvokeCcrMessageCommand : CcrRoutingCmdlet
     internal const string InteractiveOnlyErrorId = "InteractiveOnlyProvider";
     internal const string InvalidRequestErrorId = "InvalidRequest";
 
-    /// <summary>The Coding Plan terms this refusal quotes (seed document, Usage Restrictions).</summary>
+    /// <summary>The Coding Plan terms this refusal quotes (the Coding Plan's Usage Restrictions).</summary>
     internal const string CodingPlanTerms =
         "Coding Plan quota can only be used with interactive coding tools. Do not use it for API calls in automated scripts, custom application backends or non-interactive batch calling scenarios; violating these terms may result in subscription suspension or API key revocation.";
 

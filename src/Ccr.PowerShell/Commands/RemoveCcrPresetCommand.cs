@@ -20,7 +20,8 @@ public sealed class RemoveCcrPresetCommand : CcrConfigCmdlet
     protected override void ProcessRecord()
     {
         string path = ResolveConfigPath();
-        CcrConfig config = LoadConfigOrThrow(path);
+        // Removing a preset touches nothing else, so the rest of the file's findings are only verbose.
+        CcrConfig config = LoadConfigOrThrow(path, static _ => false);
         foreach (string name in Name)
         {
             PresetConfig? preset = FindPreset(config, name);

@@ -50,7 +50,7 @@ public sealed class SetCcrPresetCommand : CcrConfigCmdlet
     protected override void ProcessRecord()
     {
         string path = ResolveConfigPath();
-        CcrConfig current = LoadConfigOrThrow(path);
+        CcrConfig current = LoadConfigOrThrow(path, Touches);
         PresetConfig? existing = FindPreset(current, Name);
         var change = new PresetChange
         {
@@ -85,6 +85,23 @@ public sealed class SetCcrPresetCommand : CcrConfigCmdlet
         {
             WriteError(ErrorFor(ex, Name));
         }
+    }
+
+    /// <summary>
+    /// Whether a finding is about this edit: the preset itself, or the provider its new route names. The rest of
+    /// the file (another provider's unset key) did not change and is not this command's news.
+    /// </summary>
+    private bool Touches(ConfigDiagnostic finding)
+    {
+        string presetPath = JsonPaths.Member("$.Presets", Name);
+        if (finding.JsonPath.StartsWith(presetPath, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        return Route is not null
+            && RouteTarget.TryParse(Route, out RouteTarget target)
+            && string.Equals(finding.Provider, target.Provider, StringComparison.OrdinalIgnoreCase);
     }
 
     private static string Describe(PresetChange change)

@@ -296,6 +296,8 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
 
     private void Finish(ProxyInfo info, CcrConfig? config)
     {
+        // From now on this proxy's config is the default of every cmdlet in this session.
+        CcrSession.RememberProxy(info.Port, info.ConfigPath, info.InThisSession);
         if (SetEnvironment)
         {
             ApplyEnvironment(info, config);

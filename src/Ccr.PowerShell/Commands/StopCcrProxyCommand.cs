@@ -64,6 +64,7 @@ public sealed class StopCcrProxyCommand : CcrConfigCmdlet
             ProxyInfo info = ProxyInfo.From(proxy);
             // For every session: the attached ones let it stay stopped instead of taking over.
             proxy.ShutdownAsync(TimeSpan.FromSeconds(DrainTimeoutSeconds)).GetAwaiter().GetResult();
+            CcrSession.ForgetProxy(proxy.Port);
             WriteVerbose($"Stopped the Ccr proxy on port {proxy.Port}.");
             if (PassThru)
             {
@@ -104,6 +105,7 @@ public sealed class StopCcrProxyCommand : CcrConfigCmdlet
         switch (client.StopAndWaitAsync(limit).GetAwaiter().GetResult())
         {
             case ProxyStopOutcome.Stopped:
+                CcrSession.ForgetProxy(port);
                 WriteVerbose($"Stopped the Ccr proxy on port {port} (pid {health.ProcessId}).");
                 if (PassThru)
                 {

@@ -151,7 +151,7 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
         {
             string variable = provider.MissingVariable ?? "the key variable";
             return Result(provider, "KeyVariable", ProviderTestStatus.Failed,
-                $"{variable} is not set, so the provider is skipped. Set it ($env:{variable} = '<key>') or add {variable}=<key> to .env beside {_path}.");
+                $"{variable} is not set, so the provider is skipped. Set it ($env:{variable} = '<key>'), add {variable}=<key> to .env beside {_path}, or run New-CcrConfig to write a config with your key.");
         }
 
         if (provider.ApiKey is null)
@@ -175,8 +175,8 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
         ProviderKeyCheck check = ProviderFamilies.CheckKey(provider.Name, provider.Endpoint, key, provider.KeyHint);
         ProviderTestStatus status = check.Verdict switch
         {
-            ProviderKeyVerdict.Mismatch => ProviderTestStatus.Failed,
-            ProviderKeyVerdict.Warning => ProviderTestStatus.Warning,
+            // A key format is a guess, so it never blocks the online check: the host's answer is the proof.
+            ProviderKeyVerdict.Mismatch or ProviderKeyVerdict.Warning => ProviderTestStatus.Warning,
             _ => ProviderTestStatus.Ok,
         };
         return Result(provider, "KeyFormat", status, check.Message);
@@ -194,7 +194,8 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
 
         if (ProviderFamilies.ForHost(endpoint).CheckEndpointPath(endpoint) is string wrongPath)
         {
-            return Result(provider, "Endpoint", ProviderTestStatus.Failed, wrongPath);
+            // The family's idea of its API paths is a guess too: a warning, and the online check still runs.
+            return Result(provider, "Endpoint", ProviderTestStatus.Warning, wrongPath);
         }
 
         return Result(provider, "Endpoint", ProviderTestStatus.Ok, $"Requests go to {endpoint}, {protocol}.");
@@ -294,7 +295,7 @@ public sealed partial class TestCcrProviderCommand : CcrRoutingCmdlet
 
     private ProviderTestResult FromDiagnostic(ConfigDiagnostic diagnostic)
     {
-        string check = diagnostic.Code is "CodingPlanKeyMismatch" or "StandardKeyMismatch" ? "KeyFormat" : "Config";
+        const string check = "Config";
         string where = diagnostic.Line > 0
             ? string.Create(CultureInfo.InvariantCulture, $" ({diagnostic.FilePath ?? _path}:{diagnostic.Line}:{diagnostic.Column}, {diagnostic.JsonPath})")
             : " (" + diagnostic.JsonPath + ")";

@@ -30,6 +30,12 @@ public enum TierState
 
     /// <summary>Too many failures in a row; the tier rests until <see cref="TierInfo.Until"/>.</summary>
     CircuitOpen,
+
+    /// <summary>
+    /// The key does not look like the kind the provider's host takes (e.g. a Coding Plan host with a key that is not a
+    /// plan key). The tier is still tried; Test-CcrProvider's KeyFormat check says what to change.
+    /// </summary>
+    KeySuspect,
 }
 
 /// <summary>One entry of <c>Router.tiers</c>, as Get-CcrTier shows it.</summary>
@@ -47,7 +53,7 @@ public sealed class TierInfo
     /// <summary>The provider's <c>tier_name</c> (what the routing log shows), or null.</summary>
     public string? TierName { get; init; }
 
-    /// <summary>Whether the provider's key resolved (Ok or KeyMissing); null when the provider is unknown.</summary>
+    /// <summary>Whether the provider's key resolved and looks right for its host (Ok, KeyMissing or KeySuspect); null when the provider is unknown.</summary>
     /// <remarks>Strings, not Ccr.Core enums: a field of an engine value type would make PowerShell load the engine while it scans the module, before the resolver is hooked.</remarks>
     public string? KeyState { get; init; }
 
@@ -109,6 +115,7 @@ public sealed class TierInfo
             RouteTargetState.KeyMissing => TierState.KeyMissing,
             RouteTargetState.UnknownProvider => TierState.UnknownProvider,
             RouteTargetState.UnknownModel => TierState.UnknownModel,
+            RouteTargetState.KeySuspect => TierState.KeySuspect,
             _ => TierState.Ready,
         };
         if (live?.State is TierAvailability liveState)
@@ -121,6 +128,7 @@ public sealed class TierInfo
                 TierAvailability.CoolingDown => TierState.CoolingDown,
                 TierAvailability.QuotaExhausted => TierState.QuotaExhausted,
                 TierAvailability.CircuitOpen => TierState.CircuitOpen,
+                TierAvailability.KeySuspect => TierState.KeySuspect,
                 _ => TierState.Ready,
             };
         }

@@ -45,7 +45,7 @@ public class ConfigValidationTests
     }
 
     [Fact]
-    public void CodingPlanHostWithAStandardKey_IsAnError()
+    public void CodingPlanHostWithAStandardKey_IsAWarning_AndTheProviderIsKeySuspectButLoads()
     {
         using var folder = new TempFolder();
         ConfigLoadResult result = TestLoad.Text(
@@ -53,21 +53,27 @@ public class ConfigValidationTests
             "{ \"Providers\": [ { \"name\": \"qwen\", \"api_base_url\": \"https://coding-intl.dashscope.aliyuncs.com/v1\",\n  \"api_key\": \"${QWEN_API_KEY}\" } ] }",
             new Dictionary<string, string?> { ["QWEN_API_KEY"] = "sk-standard0123456789" });
         ConfigDiagnostic d = Only(result, "CodingPlanKeyMismatch");
-        Assert.Equal((DiagnosticSeverity.Error, 2, 14, "$.Providers[0].api_key"), (d.Severity, d.Line, d.Column, d.JsonPath));
+        Assert.Equal((DiagnosticSeverity.Warning, 2, 14, "$.Providers[0].api_key"), (d.Severity, d.Line, d.Column, d.JsonPath));
         Assert.Contains("Coding Plan endpoints need the plan key sk-sp-…; a standard Model Studio key belongs on dashscope-intl.aliyuncs.com", d.Message, StringComparison.Ordinal);
+        Assert.Contains("still sends it", d.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-standard0123456789", d.ToString(), StringComparison.Ordinal);
+        Assert.True(result.Success, TestLoad.Dump(result));
+        Assert.Equal(KeyState.KeySuspect, result.Config!.Providers[0].KeyState);
+        Assert.Equal("sk-standard0123456789", result.Config.Providers[0].ApiKey);
     }
 
     [Fact]
-    public void StandardDashScopeHostWithAPlanKey_IsAnError()
+    public void StandardDashScopeHostWithAPlanKey_IsAWarning_AndTheProviderIsKeySuspect()
     {
         using var folder = new TempFolder();
         const string json = """{ "Providers": [ { "name": "ds", "api_base_url": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "api_key": "sk-sp-0123456789abcdef" } ] }""";
         ConfigLoadResult result = TestLoad.Text(folder, json);
         ConfigDiagnostic d = Only(result, "StandardKeyMismatch");
-        Assert.Equal((DiagnosticSeverity.Error, 1, json.IndexOf("\"sk-sp-", StringComparison.Ordinal) + 1, "$.Providers[0].api_key"), (d.Severity, d.Line, d.Column, d.JsonPath));
+        Assert.Equal((DiagnosticSeverity.Warning, 1, json.IndexOf("\"sk-sp-", StringComparison.Ordinal) + 1, "$.Providers[0].api_key"), (d.Severity, d.Line, d.Column, d.JsonPath));
         Assert.Contains("coding-intl.dashscope.aliyuncs.com", d.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("0123456789abcdef", d.Message, StringComparison.Ordinal);
+        Assert.True(result.Success, TestLoad.Dump(result));
+        Assert.Equal(KeyState.KeySuspect, result.Config!.Providers[0].KeyState);
     }
 
     [Fact]

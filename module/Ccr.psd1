@@ -19,6 +19,11 @@
         'Get-CcrProxy'
         'Test-CcrProvider'
         'Invoke-CcrMessage'
+        'New-CcrConfig'
+        'Set-CcrProvider'
+        'Remove-CcrProvider'
+        'Set-CcrTier'
+        'Remove-CcrTier'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

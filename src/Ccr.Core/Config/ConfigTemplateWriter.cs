@@ -138,6 +138,73 @@ public static class ConfigTemplateWriter
         Line(text, 2, last ? "}" : "},");
     }
 
+    /// <summary>
+    /// Writes <paramref name="text"/> to <paramref name="path"/> (creating its folder): a new file appears whole or
+    /// not at all (temp file, then a rename that fails if the file appeared meanwhile); an existing one is replaced
+    /// only with <paramref name="overwrite"/>, atomically, its previous content kept as <c>&lt;file&gt;.bak</c>.
+    /// Throws <see cref="ConfigException"/> (ConfigExists, ConfigWriteFailed) with the file as it was.
+    /// </summary>
+    /// <param name="path">The config file.</param>
+    /// <param name="text">The config text.</param>
+    /// <param name="overwrite">Replace an existing file.</param>
+    /// <returns>The backup's path when a file was replaced, else null.</returns>
+    public static string? Save(string path, string text, bool overwrite)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(text);
+        string full = Path.GetFullPath(path);
+        byte[] bytes = new UTF8Encoding(false).GetBytes(text);
+        string folder = Path.GetDirectoryName(full) ?? ".";
+        if (File.Exists(full))
+        {
+            if (!overwrite)
+            {
+                throw Exists(full);
+            }
+
+            string backup = full + ".bak";
+            ConfigEditor.WriteAtomically(full, bytes, backup);
+            return backup;
+        }
+
+        string temp = Path.Combine(folder, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: false);
+            return null;
+        }
+        catch (IOException) when (File.Exists(full) && !overwrite)
+        {
+            File.Delete(temp);
+            throw Exists(full);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+
+            throw new ConfigException(new ConfigDiagnostic(DiagnosticSeverity.Error, "ConfigWriteFailed", $"Could not write the config: {ex.Message} Check that {folder} is a writable folder.", full, 0, 0, "$"), ex);
+        }
+    }
+
+    private static ConfigException Exists(string path) =>
+        new(new ConfigDiagnostic(DiagnosticSeverity.Error, "ConfigExists", $"{path} already exists and was left as it is. Add -Force to replace it (its content is kept as {Path.GetFileName(path)}.bak), or change it with Set-CcrProvider and Set-CcrTier.", path, 0, 0, "$"));
+
     /// <summary>The name <c>quota.plan</c> takes for <paramref name="plan"/>.</summary>
     /// <param name="plan">The plan.</param>
     public static string PlanName(QuotaPlan plan) => plan == QuotaPlan.Pro ? "pro" : "lite";

@@ -29,8 +29,10 @@ public sealed class NewCcrConfigCommand : PSCmdlet
     public string[] Template { get; set; } = Array.Empty<string>();
 
     /// <summary>The Coding Plan subscription (Lite or Pro), written as <c>quota.plan</c> so Ccr keeps within its windows.</summary>
+    /// <remarks>A string, not Core's QuotaPlan: a parameter's type is loaded before the module's resolver can hand Ccr.Core over.</remarks>
     [Parameter]
-    public QuotaPlan? Plan { get; set; }
+    [ValidateSet("Lite", "Pro", IgnoreCase = true)]
+    public string? Plan { get; set; }
 
     /// <summary>The key of the first template that takes one; asked for (hidden input) when omitted in an interactive session.</summary>
     [Parameter]
@@ -80,7 +82,7 @@ public sealed class NewCcrConfigCommand : PSCmdlet
             return;
         }
 
-        string text = ConfigTemplateWriter.Write(templates, Plan);
+        string text = ConfigTemplateWriter.Write(templates, PlanValue);
         string envPath = DotEnvWriter.PathBeside(path);
         Dictionary<string, string> keys = CollectKeys(templates, envPath);
         try
@@ -204,4 +206,6 @@ public sealed class NewCcrConfigCommand : PSCmdlet
 
     private void Say(string message) =>
         WriteInformation(new HostInformationMessage { Message = message }, new[] { "PSHOST" });
+
+    private QuotaPlan? PlanValue => Plan is null ? null : Enum.Parse<QuotaPlan>(Plan, ignoreCase: true);
 }

@@ -34,8 +34,10 @@ public sealed class SetCcrProviderCommand : CcrConfigCmdlet
     public string? TierName { get; set; }
 
     /// <summary>The subscription plan (Lite or Pro) whose request windows Ccr keeps within (<c>quota.plan</c>).</summary>
+    /// <remarks>A string, not Core's QuotaPlan: a parameter's type is loaded before the module's resolver can hand Ccr.Core over.</remarks>
     [Parameter]
-    public QuotaPlan? Plan { get; set; }
+    [ValidateSet("Lite", "Pro", IgnoreCase = true)]
+    public string? Plan { get; set; }
 
     /// <summary>The key. Written to the .env beside the config; the config gets <c>${NAME_API_KEY}</c> (or the variable it already names).</summary>
     [Parameter]
@@ -65,7 +67,7 @@ public sealed class SetCcrProviderCommand : CcrConfigCmdlet
             BaseUrl = BaseUrl,
             Models = Model,
             TierName = TierName,
-            Plan = Plan,
+            Plan = PlanValue,
             KeyVariable = variable,
             InputPricePerMillion = InputPricePerMillion,
             OutputPricePerMillion = OutputPricePerMillion,
@@ -144,4 +146,6 @@ public sealed class SetCcrProviderCommand : CcrConfigCmdlet
 
         return parts.Count == 0 ? " (no fields given)" : ": " + string.Join(", ", parts);
     }
+
+    private QuotaPlan? PlanValue => Plan is null ? null : Enum.Parse<QuotaPlan>(Plan, ignoreCase: true);
 }

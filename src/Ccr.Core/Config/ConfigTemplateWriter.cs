@@ -123,16 +123,18 @@ public static class ConfigTemplateWriter
             members.Add("\"quota\": { \"plan\": " + Quote(PlanName(chosen)) + " }");
         }
 
+        // Guessing the plan would either waste a Pro plan or take the tier out early on Lite: the user uncomments
+        // the line (the comma before it is already there; the loader accepts a trailing comma).
+        bool planToFill = template.HasPlanQuota && plan is null;
         Line(text, 2, "{");
         for (int i = 0; i < members.Count; i++)
         {
-            Line(text, 3, members[i] + (i == members.Count - 1 ? "" : ","));
+            Line(text, 3, members[i] + (i == members.Count - 1 && !planToFill ? "" : ","));
         }
 
-        if (template.HasPlanQuota && plan is null)
+        if (planToFill)
         {
-            // Guessing the plan would either waste a Pro plan or take the tier out early on Lite: leave it to the user.
-            Line(text, 3, "// Add your plan so Ccr keeps within its windows: , \"quota\": { \"plan\": \"lite\" } (or \"pro\").");
+            Line(text, 3, "// \"quota\": { \"plan\": \"lite\" } // your plan, \"lite\" or \"pro\": uncomment so Ccr keeps within its windows");
         }
 
         Line(text, 2, last ? "}" : "},");

@@ -80,7 +80,31 @@ public class ConfigTemplateWriterTests
         ConfigLoadResult loaded = TestLoad.Text(folder, text);
 
         Assert.Null(Assert.Single(loaded.Config!.Providers).Quota?.Plan);
-        Assert.Contains("// Add your plan", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(loaded.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+
+        // Uncommenting the line the comment offers is all it takes.
+        string uncommented = text.Replace("// \"quota\": { \"plan\": \"lite\" } //", "\"quota\": { \"plan\": \"lite\" } //", StringComparison.Ordinal);
+        Assert.NotEqual(text, uncommented);
+        ConfigLoadResult filled = TestLoad.Text(folder, uncommented);
+        Assert.Equal("lite", Assert.Single(filled.Config!.Providers).Quota!.Plan);
+    }
+
+    [Fact]
+    public void AWrittenConfig_TakesEdits_KeepingEveryLineItHad()
+    {
+        using var folder = new TempFolder();
+        string text = ConfigTemplateWriter.Write(ConfigTemplateWriter.Resolve(new[] { "CodingPlan", "Ollama" }), plan: null);
+        string path = folder.Write("config.json", text);
+        var options = new ConfigEditOptions { LoadOptions = TestLoad.Options(folder) };
+
+        ProviderEditor.SetProvider(path, new ProviderChange { Name = "qwen", Plan = QuotaPlan.Pro }, options);
+        ConfigEditResult result = TierEditor.SetTier(path, "ollama,qwen3-coder:30b", 0, options);
+
+        Assert.Equal("pro", result.Config.FindProvider("qwen")!.Quota!.Plan);
+        Assert.Equal("ollama,qwen3-coder:30b", result.Config.Router.Tiers[0].ToString());
+        string[] after = File.ReadAllText(path).Split('\n');
+        string[] moved = { "            \"qwen,qwen3-coder-plus\", // Tier 0: Qwen Coding Plan (Alibaba Cloud Model Studio subscription, Lite or Pro)", "            \"ollama,qwen3-coder:30b\" // Tier 1: Ollama on this machine (OpenAI-compatible, no key)" };
+        Assert.All(text.Split('\n').Where(line => !moved.Contains(line)), line => Assert.Contains(line, after));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public static class DotEnvWriter
         ArgumentNullException.ThrowIfNull(existing);
         ArgumentNullException.ThrowIfNull(values);
         string newLine = existing.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
-        // Windows environment names ignore case, so QWEN_API_KEY and qwen_api_key are one variable there.
+        // Windows environment names ignore case, so MY_API_KEY and my_api_key are one variable there.
         StringComparer names = OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
         var wanted = new Dictionary<string, string>(values, names);
         var pending = new HashSet<string>(values.Keys, names);

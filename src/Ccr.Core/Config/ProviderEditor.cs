@@ -13,7 +13,7 @@ public static class ProviderEditor
 {
     private static readonly string[] s_providers = { "Providers" };
 
-    /// <summary>The variable a provider's key goes in when it has none yet: its name in capitals, <c>_API_KEY</c> appended (<c>qwen</c> → <c>QWEN_API_KEY</c>).</summary>
+    /// <summary>The variable a provider's key goes in when it has none yet: its name in capitals, <c>_API_KEY</c> appended (<c>my-gateway</c> → <c>MY_GATEWAY_API_KEY</c>).</summary>
     /// <param name="providerName">The provider's name.</param>
     public static string KeyVariableFor(string providerName)
     {
@@ -33,7 +33,7 @@ public static class ProviderEditor
     }
 
     /// <summary>
-    /// The variable <paramref name="providerName"/>'s <c>api_key</c> already refers to (<c>${QWEN_API_KEY}</c> → <c>QWEN_API_KEY</c>),
+    /// The variable <paramref name="providerName"/>'s <c>api_key</c> already refers to (<c>${SOME_KEY}</c> → <c>SOME_KEY</c>),
     /// else <see cref="KeyVariableFor"/>; so a new key replaces the old one in the same variable.
     /// </summary>
     /// <param name="configPath">The config file.</param>

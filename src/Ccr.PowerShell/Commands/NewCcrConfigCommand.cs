@@ -20,7 +20,7 @@ public sealed class NewCcrConfigCommand : PSCmdlet
     internal const string ConfigWriteFailedErrorId = "ConfigWriteFailed";
 
     /// <summary>
-    /// Templates, tier 0 first: CodingPlan, Zai, DeepSeek, MiniMax, OpenRouter, Ollama, LMStudio.
+    /// Template names, tier 0 first (tab completion lists what the provider families offer).
     /// Several form one fallback chain in the order given.
     /// </summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -28,7 +28,7 @@ public sealed class NewCcrConfigCommand : PSCmdlet
     [ArgumentCompleter(typeof(TemplateNameCompleter))]
     public string[] Template { get; set; } = Array.Empty<string>();
 
-    /// <summary>The Coding Plan subscription (Lite or Pro), written as <c>quota.plan</c> so Ccr keeps within its windows.</summary>
+    /// <summary>The subscription plan (Lite or Pro) of templates that have one, written as <c>quota.plan</c> so Ccr keeps within its windows.</summary>
     /// <remarks>A string, not Core's QuotaPlan: a parameter's type is loaded before the module's resolver can hand Ccr.Core over.</remarks>
     [Parameter]
     [ValidateSet("Lite", "Pro", IgnoreCase = true)]

@@ -12,7 +12,7 @@ namespace Ccr.PowerShell.Commands;
 [OutputType(typeof(void))]
 public sealed class SetCcrProviderCommand : CcrConfigCmdlet
 {
-    /// <summary>The provider's name, as routes use it (<c>qwen</c> in <c>qwen,qwen3-coder-plus</c>).</summary>
+    /// <summary>The provider's name, as routes use it (the part before the comma in <c>provider,model</c>).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ProviderNameCompleter))]

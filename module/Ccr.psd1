@@ -22,6 +22,11 @@
         'Get-CcrUsage'
         'Install-CcrStatusLine'
         'Uninstall-CcrStatusLine'
+        'New-CcrConfig'
+        'Set-CcrProvider'
+        'Remove-CcrProvider'
+        'Set-CcrTier'
+        'Remove-CcrTier'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -122,11 +122,189 @@ public sealed class ConfigDocument
             return false;
         }
 
+        RemoveSpan(resolved, ParentPath(path));
+        return true;
+    }
+
+    #region Arrays and JSON paths
+
+    /// <summary>The JSON paths of the elements of the array at <paramref name="path"/>, in file order; empty when it is missing or not an array.</summary>
+    /// <param name="path">Member names from the root, e.g. <c>["Router", "tiers"]</c>.</param>
+    public IReadOnlyList<string> ElementsOf(IReadOnlyList<string> path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Resolve(path, out string resolved) != path.Count)
+        {
+            return Array.Empty<string>();
+        }
+
         JsonSpan span = _map.Find(resolved)!;
-        JsonSpan parent = _map.Find(ParentPath(path))!;
+        return span.Kind == JsonTokenType.StartArray ? span.Children.ToArray() : Array.Empty<string>();
+    }
+
+    /// <summary>The value at <paramref name="jsonPath"/> (as <see cref="ElementsOf"/> or <see cref="JsonPathOf"/> give it), parsed; null when there is none.</summary>
+    /// <param name="jsonPath">A JSON path in this document, e.g. <c>$.Providers[0]</c>.</param>
+    public JsonNode? ValueAt(string jsonPath)
+    {
+        JsonSpan? span = _map.Find(jsonPath);
+        if (span is null)
+        {
+            return null;
+        }
+
+        return JsonNode.Parse(Text[span.ValueStart..span.ValueEnd], documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+    }
+
+    /// <summary>The JSON path of member <paramref name="name"/> of the object at <paramref name="objectPath"/> (exact name, then ignoring case), or null.</summary>
+    /// <param name="objectPath">A JSON path of an object in this document.</param>
+    /// <param name="name">The member's name.</param>
+    public string? MemberPath(string objectPath, string name)
+    {
+        JsonSpan? span = _map.Find(objectPath);
+        return span is null || span.Kind != JsonTokenType.StartObject ? null : FindMember(span, name);
+    }
+
+    /// <summary>Sets member <paramref name="name"/> of the object at <paramref name="objectPath"/>: replaces its value in place, or adds it after the last member.</summary>
+    /// <param name="objectPath">A JSON path of an object in this document (an array element such as <c>$.Providers[1]</c> included).</param>
+    /// <param name="name">The member's name.</param>
+    /// <param name="value">The new value.</param>
+    public void SetMember(string objectPath, string name, JsonNode? value)
+    {
+        ArgumentNullException.ThrowIfNull(objectPath);
+        ArgumentNullException.ThrowIfNull(name);
+        JsonSpan obj = _map.Find(objectPath) ?? throw new ArgumentException($"{objectPath} is not in the document.", nameof(objectPath));
+        if (obj.Kind != JsonTokenType.StartObject)
+        {
+            throw new ConfigException(new ConfigDiagnostic(DiagnosticSeverity.Error, "InvalidType", $"{objectPath} is not an object, so '{name}' cannot be set in it; make it an object first.", null, _map.LineColumn(obj.ValueStart).Line, _map.LineColumn(obj.ValueStart).Column, objectPath));
+        }
+
+        if (value?.Parent is not null)
+        {
+            value = value.DeepClone();
+        }
+
+        string? existing = FindMember(obj, name);
+        if (existing is not null)
+        {
+            JsonSpan span = _map.Find(existing)!;
+            Apply(new Edit(span.ValueStart, span.ValueEnd, Serialize(value, LineIndent(span.NameStart), multiLine: true)));
+            return;
+        }
+
+        InsertMember(obj, name, value);
+    }
+
+    /// <summary>
+    /// Inserts <paramref name="value"/> into the array at <paramref name="arrayPath"/> so that it becomes element
+    /// <paramref name="index"/> (at the end when <paramref name="index"/> is the count or more); an element on its
+    /// own line gets a line of its own, an element in a one-line array stays on that line.
+    /// </summary>
+    /// <param name="arrayPath">A JSON path of an array in this document.</param>
+    /// <param name="index">The new element's position.</param>
+    /// <param name="value">The element.</param>
+    public void InsertElement(string arrayPath, int index, JsonNode? value)
+    {
+        ArgumentNullException.ThrowIfNull(arrayPath);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        JsonSpan array = _map.Find(arrayPath) ?? throw new ArgumentException($"{arrayPath} is not in the document.", nameof(arrayPath));
+        if (array.Kind != JsonTokenType.StartArray)
+        {
+            throw new ConfigException(new ConfigDiagnostic(DiagnosticSeverity.Error, "InvalidType", $"{arrayPath} is not an array; make it a list [ ... ] first.", null, _map.LineColumn(array.ValueStart).Line, _map.LineColumn(array.ValueStart).Column, arrayPath));
+        }
+
+        if (value?.Parent is not null)
+        {
+            value = value.DeepClone();
+        }
+
+        if (index >= array.Children.Count)
+        {
+            InsertMember(array, null, value);
+            return;
+        }
+
+        JsonSpan target = _map.Find(array.Children[index])!;
+        int start = target.ValueStart;
+        int lineStart = LineStart(start);
+        if (IsBlank(Text, lineStart, start))
+        {
+            string indent = Text[lineStart..start];
+            Apply(new Edit(lineStart, lineStart, indent + Serialize(value, indent, multiLine: true) + "," + NewLine));
+        }
+        else
+        {
+            Apply(new Edit(start, start, Serialize(value, "", multiLine: false) + ", "));
+        }
+    }
+
+    /// <summary>Removes the member or array element at <paramref name="jsonPath"/> with its separating comma; false when it is not there.</summary>
+    /// <param name="jsonPath">A JSON path in this document, e.g. <c>$.Router.tiers[2]</c>.</param>
+    public bool RemoveAt(string jsonPath)
+    {
+        ArgumentNullException.ThrowIfNull(jsonPath);
+        string? parent = ParentOf("$", jsonPath);
+        if (parent is null)
+        {
+            return false;
+        }
+
+        RemoveSpan(jsonPath, parent);
+        return true;
+    }
+
+    private string? FindMember(JsonSpan obj, string name)
+    {
+        string? match = null;
+        foreach (string child in obj.Children)
+        {
+            string? childName = _map.Find(child)?.Name;
+            if (string.Equals(childName, name, StringComparison.Ordinal))
+            {
+                return child;
+            }
+
+            if (match is null && string.Equals(childName, name, StringComparison.OrdinalIgnoreCase))
+            {
+                match = child;
+            }
+        }
+
+        return match;
+    }
+
+    private string? ParentOf(string from, string jsonPath)
+    {
+        JsonSpan? span = _map.Find(from);
+        if (span is null)
+        {
+            return null;
+        }
+
+        foreach (string child in span.Children)
+        {
+            if (child == jsonPath)
+            {
+                return from;
+            }
+
+            if (jsonPath.StartsWith(child, StringComparison.Ordinal) && ParentOf(child, jsonPath) is string found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    #endregion
+
+    private void RemoveSpan(string resolved, string parentPath)
+    {
+        JsonSpan span = _map.Find(resolved)!;
+        JsonSpan parent = _map.Find(parentPath)!;
         int index = parent.Children.IndexOf(resolved);
         string text = Text;
-        int start = span.NameStart;
+        int start = span.NameStart >= 0 ? span.NameStart : span.ValueStart;
         int afterValue = span.ValueEnd;
         int next = SkipTrivia(afterValue);
         bool ownsLine = IsBlank(text, LineStart(start), start);
@@ -135,7 +313,7 @@ public sealed class ConfigDocument
         {
             int end = next + 1;
             Apply(ownsLine ? new Edit(LineStart(start), ThroughLineEnd(end), "") : new Edit(start, SkipSpaces(end), ""));
-            return true;
+            return;
         }
 
         if (index > 0)
@@ -146,30 +324,31 @@ public sealed class ConfigDocument
             {
                 // "a": 1,\n  "b": 2  ->  "a": 1 : the comma and the member go, the line break before the brace stays.
                 Apply(new Edit(comma, afterValue, ""));
-                return true;
+                return;
             }
 
             // Comments sit between the comma and the member: drop the comma and the member's own lines only.
             Edit member = ownsLine ? new Edit(LineStart(start), ThroughLineEnd(afterValue), "") : new Edit(start, afterValue, "");
             Apply(member, new Edit(comma, comma + 1, ""));
-            return true;
+            return;
         }
 
         Apply(ownsLine ? new Edit(LineStart(start), ThroughLineEnd(afterValue), "") : new Edit(start, afterValue, ""));
-        return true;
+        return;
     }
 
     #region Insertion
 
-    private void InsertMember(JsonSpan obj, string name, JsonNode? value)
+    /// <summary>Adds a member (<paramref name="name"/> set) or an array element (null) after the last child of <paramref name="obj"/>.</summary>
+    private void InsertMember(JsonSpan obj, string? name, JsonNode? value)
     {
         string text = Text;
-        string key = JsonSerializer.Serialize(name, s_valueOptions);
+        string key = name is null ? "" : JsonSerializer.Serialize(name, s_valueOptions) + ": ";
         if (obj.Children.Count == 0)
         {
             string objectIndent = LineIndent(obj.NameStart >= 0 ? obj.NameStart : obj.ValueStart);
             string memberIndent = objectIndent + IndentUnit;
-            string member = key + ": " + Serialize(value, memberIndent, multiLine: true);
+            string member = key + Serialize(value, memberIndent, multiLine: true);
             int inner = obj.ValueStart + 1;
             string between = text[inner..(obj.ValueEnd - 1)];
             if (between.Contains('\n', StringComparison.Ordinal))
@@ -189,8 +368,9 @@ public sealed class ConfigDocument
         }
 
         JsonSpan last = _map.Find(obj.Children[^1])!;
-        string? siblingIndent = IsBlank(text, LineStart(last.NameStart), last.NameStart)
-            ? text[LineStart(last.NameStart)..last.NameStart]
+        int lastStart = last.NameStart >= 0 ? last.NameStart : last.ValueStart;
+        string? siblingIndent = IsBlank(text, LineStart(lastStart), lastStart)
+            ? text[LineStart(lastStart)..lastStart]
             : null;
         int afterValue = last.ValueEnd;
         int next = SkipTrivia(afterValue);
@@ -199,12 +379,12 @@ public sealed class ConfigDocument
         if (siblingIndent is null)
         {
             // A one-line object stays on one line.
-            string inline = key + ": " + Serialize(value, "", multiLine: false);
+            string inline = key + Serialize(value, "", multiLine: false);
             Apply(new Edit(afterValue, afterValue, ", " + inline));
             return;
         }
 
-        string memberText = siblingIndent + key + ": " + Serialize(value, siblingIndent, multiLine: true);
+        string memberText = siblingIndent + key + Serialize(value, siblingIndent, multiLine: true);
         if (trailingComma)
         {
             int lineEnd = SkipInline(next + 1);

@@ -5,6 +5,11 @@ namespace Ccr.Core.Config;
 /// <summary>Reads a <c>.env</c> file: <c>KEY=VALUE</c> lines, <c>#</c> comments, optional quotes and <c>export </c>.</summary>
 internal static class DotEnvFile
 {
+    /// <summary>Reads <paramref name="path"/> with names compared as the OS compares environment names: ignoring case on Windows, exactly elsewhere.</summary>
+    public static IReadOnlyDictionary<string, string> Read(string path) =>
+        Read(path, OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+
+    /// <summary>Reads <paramref name="path"/>; a missing or unreadable file reads as empty.</summary>
     /// <param name="path">The file.</param>
     /// <param name="names">How keys compare: ordinal on Unix, ignoring case on Windows (see <see cref="VariableResolver"/>).</param>
     public static IReadOnlyDictionary<string, string> Read(string path, StringComparer names)

@@ -50,6 +50,25 @@ internal sealed class DashScopeFamily : ProviderFamily
     /// <inheritdoc/>
     public override string ExampleBaseUrl => "https://" + PlanHost + "/v1";
 
+    /// <summary>The Qwen Coding Plan on its international host, as the Coding Plan document configures it.</summary>
+    public override IReadOnlyList<ProviderTemplate> Templates { get; } = new[]
+    {
+        new ProviderTemplate(
+            "CodingPlan",
+            "qwen",
+            "https://" + PlanHost + "/v1",
+            new[] { "qwen3-coder-plus", "qwen3-max-2026-01-23" },
+            "ccr-qwen",
+            "QWEN_API_KEY",
+            "Qwen Coding Plan (Alibaba Cloud Model Studio subscription, Lite or Pro)",
+            "The plan key (" + PlanKeyPrefix + "...) from the Coding Plan console; a standard Model Studio key (sk-...) does not work on this host.")
+        {
+            Transformers = new[] { "anthropic" },
+            HasPlanQuota = true,
+            Notes = new[] { "For interactive coding tools only (Claude Code and the like); Ccr refuses scripted use unless forced." },
+        },
+    };
+
     /// <inheritdoc/>
     public override int? DefaultMaxTokensCap => DefaultCap;
 

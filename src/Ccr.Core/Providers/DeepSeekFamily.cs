@@ -23,6 +23,20 @@ internal sealed class DeepSeekFamily : ProviderFamily
     /// <inheritdoc/>
     public override string ExampleBaseUrl => "https://api.deepseek.com";
 
+    /// <summary>DeepSeek's own API, reasoner first (the one that plans well), chat as the cheaper second model.</summary>
+    public override IReadOnlyList<ProviderTemplate> Templates { get; } = new[]
+    {
+        new ProviderTemplate(
+            "DeepSeek",
+            "deepseek",
+            "https://api.deepseek.com",
+            new[] { "deepseek-reasoner", "deepseek-chat" },
+            "ccr-deepseek",
+            "DEEPSEEK_API_KEY",
+            "DeepSeek API (pay as you go)",
+            "An API key from platform.deepseek.com (API keys)."),
+    };
+
     /// <inheritdoc/>
     public override ReasoningStyle Reasoning => ReasoningStyle.ModelDecides;
 

@@ -24,6 +24,35 @@ internal sealed class GenericFamily : ProviderFamily
     /// <inheritdoc/>
     public override IReadOnlyList<string> ErrorMemberNames => s_errorMembers;
 
+    /// <summary>Local OpenAI-compatible servers on their default ports: no key, nothing leaves the machine.</summary>
+    public override IReadOnlyList<ProviderTemplate> Templates { get; } = new[]
+    {
+        new ProviderTemplate(
+            "Ollama",
+            "ollama",
+            "http://127.0.0.1:11434/v1",
+            new[] { "qwen3-coder:30b" },
+            "ccr-ollama",
+            null,
+            "Ollama on this machine (OpenAI-compatible, no key)",
+            null)
+        {
+            Notes = new[] { "Pull the model first (ollama pull qwen3-coder:30b), or list one that `ollama list` shows." },
+        },
+        new ProviderTemplate(
+            "LMStudio",
+            "lmstudio",
+            "http://127.0.0.1:1234/v1",
+            new[] { "qwen/qwen3-coder-30b" },
+            "ccr-lmstudio",
+            null,
+            "LM Studio's local server on this machine (OpenAI-compatible, no key)",
+            null)
+        {
+            Notes = new[] { "Start the server in LM Studio (Developer tab) and list a model it has loaded." },
+        },
+    };
+
     /// <summary>Reads OpenAI <c>{"error":{code,type,message}}</c>, Anthropic <c>{"type":"error","error":{...}}</c> and <c>{"error":"text"}</c>.</summary>
     public override ProviderErrorFields? ReadError(JsonElement root)
     {

@@ -31,6 +31,20 @@ internal sealed class MiniMaxFamily : ProviderFamily
     /// <inheritdoc/>
     public override string ExampleBaseUrl => "https://api.minimax.io/v1";
 
+    /// <summary>MiniMax's international API.</summary>
+    public override IReadOnlyList<ProviderTemplate> Templates { get; } = new[]
+    {
+        new ProviderTemplate(
+            "MiniMax",
+            "minimax",
+            "https://api.minimax.io/v1",
+            new[] { "MiniMax-M2.5" },
+            "ccr-minimax",
+            "MINIMAX_API_KEY",
+            "MiniMax API",
+            "An API key from platform.minimax.io (API Keys)."),
+    };
+
     /// <inheritdoc/>
     public override ReasoningStyle Reasoning => ReasoningStyle.ReasoningSplit;
 

@@ -22,6 +22,23 @@ internal sealed class OpenRouterFamily : ProviderFamily
     /// <inheritdoc/>
     public override string ExampleBaseUrl => "https://openrouter.ai/api/v1";
 
+    /// <summary>OpenRouter, with a coding model that any account can use; its catalogue has hundreds more.</summary>
+    public override IReadOnlyList<ProviderTemplate> Templates { get; } = new[]
+    {
+        new ProviderTemplate(
+            "OpenRouter",
+            "openrouter",
+            "https://openrouter.ai/api/v1",
+            new[] { "qwen/qwen3-coder" },
+            "ccr-openrouter",
+            "OPENROUTER_API_KEY",
+            "OpenRouter (one key, many vendors' models)",
+            "A key (sk-or-v1-...) from openrouter.ai/keys.")
+        {
+            Notes = new[] { "Any model id from openrouter.ai/models works here; add it to models and route to openrouter,<id>." },
+        },
+    };
+
     /// <inheritdoc/>
     public override ReasoningStyle Reasoning => ReasoningStyle.ReasoningMaxTokens;
 

@@ -33,6 +33,9 @@ internal abstract class ProviderFamily
     /// <summary>A base URL to show in examples.</summary>
     public virtual string ExampleBaseUrl => "https://api.example.com/v1";
 
+    /// <summary>The ready-made provider entries <c>New-CcrConfig -Template</c> offers for this family.</summary>
+    public virtual IReadOnlyList<ProviderTemplate> Templates => Array.Empty<ProviderTemplate>();
+
     #region Request quirks
 
     /// <summary>The max_tokens cap when the provider sets none, or null for no cap.</summary>

@@ -41,6 +41,23 @@ internal sealed partial class ZaiFamily : ProviderFamily
     /// <inheritdoc/>
     public override string ExampleBaseUrl => "https://api.z.ai/api/paas/v4";
 
+    /// <summary>The GLM Coding Plan's own endpoint (the standard <c>/api/paas/v4</c> one bills the pay-as-you-go balance instead).</summary>
+    public override IReadOnlyList<ProviderTemplate> Templates { get; } = new[]
+    {
+        new ProviderTemplate(
+            "Zai",
+            "zai",
+            "https://api.z.ai/api/coding/paas/v4",
+            new[] { "glm-5", "glm-4.7" },
+            "ccr-zai",
+            "ZAI_API_KEY",
+            "Z.ai GLM Coding Plan",
+            "An API key from z.ai (API Keys) on an account with the GLM Coding Plan.")
+        {
+            Notes = new[] { "Pay-as-you-go accounts use https://api.z.ai/api/paas/v4 instead." },
+        },
+    };
+
     /// <inheritdoc/>
     public override ReasoningStyle Reasoning => ReasoningStyle.ThinkingType;
 

@@ -38,6 +38,15 @@ public sealed class RouteCompleter : IArgumentCompleter
             })));
 }
 
+/// <summary>Completes the routes that are in <c>Router.tiers</c>, tier 0 first.</summary>
+public sealed class TierRouteCompleter : IArgumentCompleter
+{
+    /// <summary>Returns the quoted tier routes that start with what was typed.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        CompletionConfig.Complete(fakeBoundParameters, wordToComplete, config =>
+            config.Router.Tiers.Select((tier, index) => new CompletionCandidate(tier.ToString(), "'" + tier + "'", $"Tier {index}")));
+}
+
 /// <summary>One value a completer offers: what it is, what goes on the command line, and its tooltip.</summary>
 internal readonly record struct CompletionCandidate(string Value, string CompletionText, string ToolTip);
 

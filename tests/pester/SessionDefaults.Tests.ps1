@@ -155,4 +155,23 @@ Describe 'Edits warn only about what they touch' {
         Remove-CcrPreset -Name coding_qwen -ConfigPath $documented -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
         $warned | Should -BeNullOrEmpty
     }
+
+    It 'Set-CcrTier and Remove-CcrTier warn about the moved route''s provider only' {
+        Set-CcrTier -Route deepseek,deepseek-reasoner -Position 0 -ConfigPath $documented -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+        @($warned).Count | Should -Be 1
+        "$($warned[0])" | Should -Match "Provider 'deepseek' has no key"
+
+        Remove-CcrTier -Route minimax,MiniMax-M2.5 -ConfigPath $documented -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+        @($warned).Count | Should -Be 1
+        "$($warned[0])" | Should -Match "Provider 'minimax' has no key"
+    }
+
+    It 'Set-CcrProvider warns about that provider only, Remove-CcrProvider about none' {
+        Set-CcrProvider -Name qwen -Model qwen3-coder-plus, qwen3-max-2026-01-23 -ConfigPath $documented -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+        @($warned | Where-Object { "$_" -match "Provider '(zai|minimax|deepseek)'" }) | Should -BeNullOrEmpty
+        (Get-Content -Raw $documented) | Should -Match 'qwen3-max-2026-01-23'
+
+        Remove-CcrProvider -Name minimax -Force -ConfigPath $documented -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+        @($warned | Where-Object { "$_" -match "has no key" }) | Should -BeNullOrEmpty
+    }
 }

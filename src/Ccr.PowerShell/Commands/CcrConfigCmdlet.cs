@@ -111,6 +111,14 @@ public abstract class CcrConfigCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>For an edit of one provider: whether a finding is about that provider (its entry, or a route naming it).</summary>
+    protected static Predicate<ConfigDiagnostic> AboutProvider(string? provider) =>
+        finding => provider is not null && string.Equals(finding.Provider, provider, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>For an edit of one route: whether a finding is about the provider the route names.</summary>
+    protected static Predicate<ConfigDiagnostic> AboutRoute(string route) =>
+        AboutProvider(RouteTarget.TryParse(route, out RouteTarget target) ? target.Provider : null);
+
     /// <summary>An ErrorRecord for a refused load or edit, with the id and category its first error calls for.</summary>
     protected static ErrorRecord ErrorFor(ConfigException exception, object? target)
     {

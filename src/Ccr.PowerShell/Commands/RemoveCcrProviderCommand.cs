@@ -28,7 +28,8 @@ public sealed class RemoveCcrProviderCommand : CcrConfigCmdlet
     protected override void ProcessRecord()
     {
         string path = ResolveConfigPath();
-        CcrConfig config = LoadConfigOrThrow(path);
+        // What the file says about the providers being removed no longer matters, and the rest is untouched.
+        CcrConfig config = LoadConfigOrThrow(path, static _ => false);
         foreach (string name in Name)
         {
             ProviderConfig? provider = config.FindProvider(name);

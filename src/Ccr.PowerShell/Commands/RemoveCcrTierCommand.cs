@@ -23,7 +23,7 @@ public sealed class RemoveCcrTierCommand : CcrConfigCmdlet
     protected override void ProcessRecord()
     {
         string path = ResolveConfigPath();
-        CcrConfig config = LoadConfigOrThrow(path);
+        CcrConfig config = LoadConfigOrThrow(path, AboutRoute(Route));
         bool present = RouteTarget.TryParse(Route, out RouteTarget target)
             && config.Router.Tiers.Any(t => string.Equals(t.Provider, target.Provider, StringComparison.OrdinalIgnoreCase) && t.Model == target.Model);
         if (!present)

@@ -57,7 +57,7 @@ public sealed class SetCcrProviderCommand : CcrConfigCmdlet
     protected override void ProcessRecord()
     {
         string path = ResolveConfigPath();
-        CcrConfig current = LoadConfigOrThrow(path);
+        CcrConfig current = LoadConfigOrThrow(path, AboutProvider(Name));
         ProviderConfig? existing = current.FindProvider(Name);
         string name = existing?.Name ?? Name;
         string? variable = ApiKey is null ? null : ProviderEditor.KeyVariableOf(path, name);

@@ -30,7 +30,7 @@ public sealed class SetCcrTierCommand : CcrConfigCmdlet
     protected override void ProcessRecord()
     {
         string path = ResolveConfigPath();
-        LoadConfigOrThrow(path);
+        LoadConfigOrThrow(path, AboutRoute(Route));
         ConfigLoadOptions load = LoadOptions();
         try
         {

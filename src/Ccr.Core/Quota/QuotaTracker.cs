@@ -36,7 +36,6 @@ internal sealed class QuotaTracker : IDisposable
     private readonly ConcurrentDictionary<string, ProviderState> _states = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _flushGate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _background;
     private volatile Dictionary<string, QuotaUsage> _lastFile;
     private bool _flushFailing;
     private int _disposed;
@@ -62,7 +61,11 @@ internal sealed class QuotaTracker : IDisposable
         _lastFile = LoadInitial();
 
         TimeSpan interval = flushInterval ?? s_defaultFlushInterval;
-        _background = interval > TimeSpan.Zero ? Task.Run(() => RunFlushLoopAsync(interval, _stop.Token)) : Task.CompletedTask;
+        if (interval > TimeSpan.Zero)
+        {
+            // Fire and forget: the loop catches its own failures, and Dispose does not wait for it (see there).
+            _ = Task.Run(() => RunFlushLoopAsync(interval, _stop.Token));
+        }
     }
 
     /// <summary>The default store: <c>~/.claude-code-router/state/quota.json</c>.</summary>
@@ -208,7 +211,11 @@ internal sealed class QuotaTracker : IDisposable
         await _flushGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            FlushCore();
+            // After Dispose has written the last counts, a late tick of the background loop has nothing to add.
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                FlushCore();
+            }
         }
         finally
         {
@@ -224,16 +231,11 @@ internal sealed class QuotaTracker : IDisposable
             return;
         }
 
+        // The loop is told to stop but not waited for: noticing the cancel takes a thread-pool thread, and a disposer
+        // that blocks one to wait for it starves the pool on a small machine (a session that lost the bind race in a
+        // handoff disposed its engine this way and held up every request in the process for about a second per store).
+        // The gate puts the last flush after any flush in progress, and FlushAsync writes nothing once disposed.
         _stop.Cancel();
-        try
-        {
-            _background.Wait(TimeSpan.FromSeconds(10));
-        }
-        catch (AggregateException)
-        {
-            // The loop reports its own failures; disposal still flushes below.
-        }
-
         _flushGate.Wait();
         try
         {
@@ -243,9 +245,6 @@ internal sealed class QuotaTracker : IDisposable
         {
             _flushGate.Release();
         }
-
-        _stop.Dispose();
-        _flushGate.Dispose();
     }
 
     private Dictionary<string, QuotaUsage> LoadInitial()

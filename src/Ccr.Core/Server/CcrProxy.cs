@@ -165,7 +165,7 @@ public sealed class CcrProxy : IAsyncDisposable
         string stateFolder = options.StateFolder ?? ConfigPaths.StateFolder;
         string controlToken = ControlFile.NewToken();
         CcrProxy? started = null;
-        var control = new ServerControl(controlToken, () => started?.ShutdownAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult());
+        var control = new ServerControl(controlToken, () => started?.ShutdownAsync(TimeSpan.FromSeconds(10)) ?? Task.CompletedTask);
         var server = new ProxyServer(engine, control, new HttpServerLimits
         {
             MaxBodyBytes = config.MaxBodyBytes,

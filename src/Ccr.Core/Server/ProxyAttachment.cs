@@ -178,7 +178,7 @@ public sealed class ProxyAttachment : IAsyncDisposable
                 return;
             }
 
-            if (!TryTakeOver())
+            if (!await TryTakeOverAsync().ConfigureAwait(false))
             {
                 // Config broken or the port taken by something else: do not reload the config four times a second.
                 wait = s_maxBackoff;
@@ -207,12 +207,17 @@ public sealed class ProxyAttachment : IAsyncDisposable
         }
     }
 
-    private bool TryTakeOver()
+    private async Task<bool> TryTakeOverAsync()
     {
         CcrProxy proxy;
         try
         {
-            proxy = CcrProxy.Start(_options);
+            // Start is synchronous and, when another session wins the bind, disposes what it built by waiting on
+            // async work. On a thread-pool thread that wait would hold one of the few threads a 2-core machine has
+            // while the work it waits for queues behind it (seen: every request in the process stalled ~1 s per
+            // lost race). A dedicated thread keeps the pool free.
+            proxy = await Task.Factory.StartNew(
+                () => CcrProxy.Start(_options), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         catch (ProxyStartException e) when (e.Failure == ProxyStartFailure.PortInUse)
         {

@@ -17,13 +17,14 @@ internal sealed class ServerControl
 {
     private readonly ClientAuth _token;
 
-    public ServerControl(string token, Action requestShutdown)
+    public ServerControl(string token, Func<Task> requestShutdown)
     {
         _token = new ClientAuth(token);
         RequestShutdown = requestShutdown;
     }
 
-    public Action RequestShutdown { get; }
+    /// <summary>Stops the proxy, draining first; awaited, never waited on, so the drain holds no thread-pool thread.</summary>
+    public Func<Task> RequestShutdown { get; }
 
     public bool Authorizes(string? presented) => presented is not null && _token.IsAuthorized(presented, null);
 }

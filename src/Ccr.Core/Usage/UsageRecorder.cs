@@ -19,7 +19,6 @@ internal sealed class UsageRecorder : IDisposable
     private readonly Stripe[] _stripes;
     private readonly SemaphoreSlim _flushGate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _background;
     private bool _flushFailing;
     private int _disposed;
 
@@ -43,7 +42,11 @@ internal sealed class UsageRecorder : IDisposable
         }
 
         TimeSpan interval = flushInterval ?? s_defaultFlushInterval;
-        _background = interval > TimeSpan.Zero ? Task.Run(() => RunFlushLoopAsync(interval, _stop.Token)) : Task.CompletedTask;
+        if (interval > TimeSpan.Zero)
+        {
+            // Fire and forget: the loop catches its own failures, and Dispose does not wait for it (see there).
+            _ = Task.Run(() => RunFlushLoopAsync(interval, _stop.Token));
+        }
     }
 
     /// <summary>Receives problems worth telling the user that never stop routing (a corrupt store, a lock held too long).</summary>
@@ -102,7 +105,11 @@ internal sealed class UsageRecorder : IDisposable
         await _flushGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            FlushCore();
+            // After Dispose has written the last counts, a late tick of the background loop has nothing to add.
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                FlushCore();
+            }
         }
         finally
         {
@@ -118,16 +125,11 @@ internal sealed class UsageRecorder : IDisposable
             return;
         }
 
+        // The loop is told to stop but not waited for: noticing the cancel takes a thread-pool thread, and a disposer
+        // that blocks one to wait for it starves the pool on a small machine (a session that lost the bind race in a
+        // handoff disposed its engine this way and held up every request in the process for about a second per store).
+        // The gate puts the last flush after any flush in progress, and FlushAsync writes nothing once disposed.
         _stop.Cancel();
-        try
-        {
-            _background.Wait(TimeSpan.FromSeconds(10));
-        }
-        catch (AggregateException)
-        {
-            // The loop reports its own failures; disposal still flushes below.
-        }
-
         _flushGate.Wait();
         try
         {
@@ -137,9 +139,6 @@ internal sealed class UsageRecorder : IDisposable
         {
             _flushGate.Release();
         }
-
-        _stop.Dispose();
-        _flushGate.Dispose();
     }
 
     private static Dictionary<UsageBucketKey, UsageCounts> Filter(Dictionary<UsageBucketKey, UsageCounts> map, long fromHour, long toHour)

@@ -37,6 +37,9 @@ public class ProxyAttachmentTests
 
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), "answered after " + clock.Elapsed);
+
+            // The winner's proxy accepts as soon as it has bound, a moment before its attachment records it as serving.
+            await WaitForAsync(() => second.Serving is not null || third.Serving is not null, TimeSpan.FromSeconds(5));
             Assert.True(second.Serving is null != (third.Serving is null), "exactly one attached session serves");
             CcrProxy successor = second.Serving ?? third.Serving!;
             Assert.Equal(f.Proxy.Port, successor.Port);

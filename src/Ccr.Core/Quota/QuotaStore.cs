@@ -5,115 +5,35 @@ using Ccr.Core.Config;
 namespace Ccr.Core.Quota;
 
 /// <summary>
-/// The quota file shared by every Ccr process of the user. Updates take an exclusive lock file,
-/// re-read the store inside the lock, apply the caller's merge and write atomically (temp file, then
-/// rename over), so concurrent processes add their counts up instead of overwriting each other.
+/// The quota file shared by every Ccr process of the user, in the lock discipline of <see cref="SharedStateFile{T}"/>:
+/// concurrent processes add their counts up instead of overwriting each other.
 /// </summary>
 internal sealed class QuotaStore
 {
     private const int FormatVersion = 1;
-    private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly string _path;
-    private readonly string _lockPath;
-    private readonly Action<string>? _warning;
+    private readonly SharedStateFile<Dictionary<string, QuotaUsage>> _file;
 
     /// <summary>Creates a store over <paramref name="path"/>; nothing is touched until the first read or update.</summary>
     public QuotaStore(string path, Action<string>? warning)
     {
-        _path = Path.GetFullPath(path);
-        _lockPath = _path + ".lock";
-        _warning = warning;
+        _file = new SharedStateFile<Dictionary<string, QuotaUsage>>(
+            path, "quota store", Parse, WriteMap, NewMap, new JsonWriterOptions { Indented = true }, warning);
     }
 
     /// <summary>The store file.</summary>
-    public string FilePath => _path;
+    public string FilePath => _file.FilePath;
 
-    /// <summary>
-    /// Reads the store without the lock (writes are atomic renames, so a reader sees a whole file).
-    /// Returns null when the file is corrupt; the next <see cref="Update"/> moves it aside.
-    /// </summary>
-    public Dictionary<string, QuotaUsage>? TryRead()
-    {
-        try
-        {
-            return File.Exists(_path) ? Parse(AtomicFile.ReadAllBytes(_path)) : NewMap();
-        }
-        catch (Exception ex) when (IsUnreadable(ex) || ex is IOException)
-        {
-            return null;
-        }
-    }
+    /// <summary>Reads the store without the lock; null when the file is corrupt (the next <see cref="Update"/> moves it aside).</summary>
+    public Dictionary<string, QuotaUsage>? TryRead() => _file.TryRead();
 
     /// <summary>
     /// Under the lock: reads the store (a corrupt one is moved aside and rebuilt from <paramref name="rebuildFrom"/>),
     /// lets <paramref name="merge"/> change it, writes it back, and returns what was written.
     /// Throws <see cref="IOException"/> when the lock cannot be had in time; the caller keeps its counts and tries later.
     /// </summary>
-    public Dictionary<string, QuotaUsage> Update(Action<Dictionary<string, QuotaUsage>> merge, Func<Dictionary<string, QuotaUsage>> rebuildFrom)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        using FileStream lockHandle = AcquireLock();
-
-        Dictionary<string, QuotaUsage> map;
-        if (!File.Exists(_path))
-        {
-            map = NewMap();
-        }
-        else
-        {
-            byte[] bytes = AtomicFile.ReadAllBytes(_path);
-            try
-            {
-                map = Parse(bytes);
-            }
-            catch (Exception ex) when (IsUnreadable(ex))
-            {
-                string aside = _path + ".corrupt-" + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
-                File.Move(_path, aside, overwrite: true);
-                _warning?.Invoke($"The quota store '{_path}' could not be read ({ex.Message}); it was moved to '{aside}' and rebuilt from this process's counts. Nothing needs fixing.");
-                map = rebuildFrom();
-            }
-        }
-
-        merge(map);
-        Write(map);
-        return map;
-    }
-
-    private FileStream AcquireLock()
-    {
-        long deadline = Environment.TickCount64 + (long)s_lockTimeout.TotalMilliseconds;
-        int delay = 5;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(_lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-            }
-            catch (IOException) when (Environment.TickCount64 < deadline)
-            {
-                Thread.Sleep(delay);
-                delay = Math.Min(delay * 2, 100);
-            }
-            catch (UnauthorizedAccessException) when (Environment.TickCount64 < deadline)
-            {
-                // Windows reports a lock file being deleted or held by another process this way at times.
-                Thread.Sleep(delay);
-                delay = Math.Min(delay * 2, 100);
-            }
-        }
-    }
-
-    private void Write(Dictionary<string, QuotaUsage> map) =>
-        AtomicFile.Write(_path, stream =>
-        {
-            using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-            WriteMap(writer, map);
-        });
-
-    private static bool IsUnreadable(Exception ex) =>
-        ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException;
+    public Dictionary<string, QuotaUsage> Update(Action<Dictionary<string, QuotaUsage>> merge, Func<Dictionary<string, QuotaUsage>> rebuildFrom) =>
+        _file.Update(merge, rebuildFrom, "rebuilt from this process's counts");
 
     private static Dictionary<string, QuotaUsage> NewMap() => new(StringComparer.OrdinalIgnoreCase);
 

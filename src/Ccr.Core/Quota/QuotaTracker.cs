@@ -34,11 +34,9 @@ internal sealed class QuotaTracker : IDisposable
     private readonly QuotaStore _store;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ProviderState> _states = new(StringComparer.OrdinalIgnoreCase);
-    private readonly SemaphoreSlim _flushGate = new(1, 1);
-    private readonly CancellationTokenSource _stop = new();
+    private readonly PeriodicFlush _flusher;
     private volatile Dictionary<string, QuotaUsage> _lastFile;
     private bool _flushFailing;
-    private int _disposed;
 
     /// <summary>Creates a tracker over <paramref name="storeFilePath"/>, flushing every second.</summary>
     public QuotaTracker(string storeFilePath, TimeProvider time)
@@ -60,12 +58,7 @@ internal sealed class QuotaTracker : IDisposable
         _store = new QuotaStore(storeFilePath, message => Warning?.Invoke(message));
         _lastFile = LoadInitial();
 
-        TimeSpan interval = flushInterval ?? s_defaultFlushInterval;
-        if (interval > TimeSpan.Zero)
-        {
-            // Fire and forget: the loop catches its own failures, and Dispose does not wait for it (see there).
-            _ = Task.Run(() => RunFlushLoopAsync(interval, _stop.Token));
-        }
+        _flusher = new PeriodicFlush(FlushCore, flushInterval ?? s_defaultFlushInterval, "the quota store", () => Warning);
     }
 
     /// <summary>The default store: <c>~/.claude-code-router/state/quota.json</c>.</summary>
@@ -206,46 +199,10 @@ internal sealed class QuotaTracker : IDisposable
     }
 
     /// <summary>Merges the counts recorded since the last flush into the store, and picks up other processes' counts.</summary>
-    public async Task FlushAsync(CancellationToken ct)
-    {
-        await _flushGate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            // After Dispose has written the last counts, a late tick of the background loop has nothing to add.
-            if (Volatile.Read(ref _disposed) == 0)
-            {
-                FlushCore();
-            }
-        }
-        finally
-        {
-            _flushGate.Release();
-        }
-    }
+    public Task FlushAsync(CancellationToken ct) => _flusher.FlushAsync(ct);
 
     /// <summary>Stops the background flush and writes what is still pending.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        // The loop is told to stop but not waited for: noticing the cancel takes a thread-pool thread, and a disposer
-        // that blocks one to wait for it starves the pool on a small machine (a session that lost the bind race in a
-        // handoff disposed its engine this way and held up every request in the process for about a second per store).
-        // The gate puts the last flush after any flush in progress, and FlushAsync writes nothing once disposed.
-        _stop.Cancel();
-        _flushGate.Wait();
-        try
-        {
-            FlushCore();
-        }
-        finally
-        {
-            _flushGate.Release();
-        }
-    }
+    public void Dispose() => _flusher.Dispose();
 
     private Dictionary<string, QuotaUsage> LoadInitial()
     {
@@ -264,30 +221,6 @@ internal sealed class QuotaTracker : IDisposable
         {
             Warning?.Invoke($"The quota store '{_store.FilePath}' could not be read or repaired ({ex.Message}); counting starts from zero in this process.");
             return new Dictionary<string, QuotaUsage>(StringComparer.OrdinalIgnoreCase);
-        }
-    }
-
-    private async Task RunFlushLoopAsync(TimeSpan interval, CancellationToken ct)
-    {
-        // The flush cadence is an I/O concern, not quota time, so it runs on the real clock.
-        using var timer = new PeriodicTimer(interval, TimeProvider.System);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
-            {
-                try
-                {
-                    await FlushAsync(ct).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Warning?.Invoke("Writing the quota store failed: " + ex.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Disposal.
         }
     }
 

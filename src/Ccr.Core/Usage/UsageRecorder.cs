@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Ccr.Core.Config;
 using Ccr.Core.Telemetry;
 
 namespace Ccr.Core.Usage;
@@ -17,10 +18,8 @@ internal sealed class UsageRecorder : IDisposable
     private readonly TimeProvider _time;
     private readonly CcrMetrics? _metrics;
     private readonly Stripe[] _stripes;
-    private readonly SemaphoreSlim _flushGate = new(1, 1);
-    private readonly CancellationTokenSource _stop = new();
+    private readonly PeriodicFlush _flusher;
     private bool _flushFailing;
-    private int _disposed;
 
     /// <summary>
     /// Creates a recorder over <paramref name="storeFilePath"/>. <paramref name="metrics"/>, when given, also gets every
@@ -41,12 +40,7 @@ internal sealed class UsageRecorder : IDisposable
             _stripes[i] = new Stripe();
         }
 
-        TimeSpan interval = flushInterval ?? s_defaultFlushInterval;
-        if (interval > TimeSpan.Zero)
-        {
-            // Fire and forget: the loop catches its own failures, and Dispose does not wait for it (see there).
-            _ = Task.Run(() => RunFlushLoopAsync(interval, _stop.Token));
-        }
+        _flusher = new PeriodicFlush(FlushCore, flushInterval ?? s_defaultFlushInterval, "the usage store", () => Warning);
     }
 
     /// <summary>Receives problems worth telling the user that never stop routing (a corrupt store, a lock held too long).</summary>
@@ -100,46 +94,10 @@ internal sealed class UsageRecorder : IDisposable
         Filter(new UsageStore(storeFilePath, null).TryRead() ?? new Dictionary<UsageBucketKey, UsageCounts>(), fromHour, toHour);
 
     /// <summary>Merges the counts recorded since the last flush into the store.</summary>
-    public async Task FlushAsync(CancellationToken ct)
-    {
-        await _flushGate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            // After Dispose has written the last counts, a late tick of the background loop has nothing to add.
-            if (Volatile.Read(ref _disposed) == 0)
-            {
-                FlushCore();
-            }
-        }
-        finally
-        {
-            _flushGate.Release();
-        }
-    }
+    public Task FlushAsync(CancellationToken ct) => _flusher.FlushAsync(ct);
 
     /// <summary>Stops the background flush and writes what is still pending.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        // The loop is told to stop but not waited for: noticing the cancel takes a thread-pool thread, and a disposer
-        // that blocks one to wait for it starves the pool on a small machine (a session that lost the bind race in a
-        // handoff disposed its engine this way and held up every request in the process for about a second per store).
-        // The gate puts the last flush after any flush in progress, and FlushAsync writes nothing once disposed.
-        _stop.Cancel();
-        _flushGate.Wait();
-        try
-        {
-            FlushCore();
-        }
-        finally
-        {
-            _flushGate.Release();
-        }
-    }
+    public void Dispose() => _flusher.Dispose();
 
     private static Dictionary<UsageBucketKey, UsageCounts> Filter(Dictionary<UsageBucketKey, UsageCounts> map, long fromHour, long toHour)
     {
@@ -153,30 +111,6 @@ internal sealed class UsageRecorder : IDisposable
         }
 
         return result;
-    }
-
-    private async Task RunFlushLoopAsync(TimeSpan interval, CancellationToken ct)
-    {
-        // The flush cadence is an I/O concern, not usage time, so it runs on the real clock.
-        using var timer = new PeriodicTimer(interval, TimeProvider.System);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
-            {
-                try
-                {
-                    await FlushAsync(ct).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Warning?.Invoke("Writing the usage store failed: " + ex.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Disposal.
-        }
     }
 
     private void FlushCore()

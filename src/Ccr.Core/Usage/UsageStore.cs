@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Ccr.Core.Config;
 
 namespace Ccr.Core.Usage;
 
@@ -21,78 +22,40 @@ internal sealed class UsageStore
     public const int MaxBuckets = 90 * 24 * 25;
 
     private const int FormatVersion = 1;
-    private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly string _path;
-    private readonly string _lockPath;
-    private readonly Action<string>? _warning;
+    private readonly SharedStateFile<Dictionary<UsageBucketKey, UsageCounts>> _file;
 
     /// <summary>Creates a store over <paramref name="path"/>; nothing is touched until the first read or update.</summary>
     public UsageStore(string path, Action<string>? warning)
     {
-        _path = Path.GetFullPath(path);
-        _lockPath = _path + ".lock";
-        _warning = warning;
+        _file = new SharedStateFile<Dictionary<UsageBucketKey, UsageCounts>>(
+            path, "usage store", Parse, WriteMap, static () => new Dictionary<UsageBucketKey, UsageCounts>(), default, warning);
     }
 
     /// <summary>The store file.</summary>
-    public string FilePath => _path;
+    public string FilePath => _file.FilePath;
 
-    /// <summary>
-    /// Reads the store without the lock (writes are atomic renames, so a reader sees a whole file). Returns null when
-    /// the file is corrupt; the next <see cref="Update"/> moves it aside.
-    /// </summary>
-    public Dictionary<UsageBucketKey, UsageCounts>? TryRead()
-    {
-        try
-        {
-            return File.Exists(_path) ? Parse(File.ReadAllBytes(_path)) : new Dictionary<UsageBucketKey, UsageCounts>();
-        }
-        catch (Exception ex) when (IsUnreadable(ex) || ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    /// <summary>Reads the store without the lock; null when the file is corrupt (the next <see cref="Update"/> moves it aside).</summary>
+    public Dictionary<UsageBucketKey, UsageCounts>? TryRead() => _file.TryRead();
 
     /// <summary>
     /// Under the lock: reads the store (a corrupt one is moved aside and started afresh), adds <paramref name="deltas"/>,
     /// drops buckets older than <see cref="Retention"/> before <paramref name="now"/>, and writes it back.
     /// Throws <see cref="IOException"/> when the lock cannot be had in time; the caller keeps its deltas and tries later.
     /// </summary>
-    public void Update(IEnumerable<KeyValuePair<UsageBucketKey, UsageCounts>> deltas, DateTimeOffset now)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        using FileStream lockHandle = AcquireLock();
-
-        Dictionary<UsageBucketKey, UsageCounts> map;
-        if (!File.Exists(_path))
-        {
-            map = new Dictionary<UsageBucketKey, UsageCounts>();
-        }
-        else
-        {
-            byte[] bytes = File.ReadAllBytes(_path);
-            try
+    public void Update(IEnumerable<KeyValuePair<UsageBucketKey, UsageCounts>> deltas, DateTimeOffset now) =>
+        _file.Update(
+            map =>
             {
-                map = Parse(bytes);
-            }
-            catch (Exception ex) when (IsUnreadable(ex))
-            {
-                string aside = _path + ".corrupt-" + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
-                File.Move(_path, aside, overwrite: true);
-                _warning?.Invoke($"The usage store '{_path}' could not be read ({ex.Message}); it was moved to '{aside}' and counting goes on in a new file. Nothing needs fixing.");
-                map = new Dictionary<UsageBucketKey, UsageCounts>();
-            }
-        }
+                foreach (KeyValuePair<UsageBucketKey, UsageCounts> delta in deltas)
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(map, delta.Key, out _).Add(delta.Value);
+                }
 
-        foreach (KeyValuePair<UsageBucketKey, UsageCounts> delta in deltas)
-        {
-            CollectionsMarshal.GetValueRefOrAddDefault(map, delta.Key, out _).Add(delta.Value);
-        }
-
-        Prune(map, now);
-        Write(map);
-    }
+                Prune(map, now);
+            },
+            static () => new Dictionary<UsageBucketKey, UsageCounts>(),
+            "counting goes on in a new file");
 
     /// <summary>Drops buckets older than <see cref="Retention"/>, then the oldest beyond <see cref="MaxBuckets"/>.</summary>
     internal static void Prune(Dictionary<UsageBucketKey, UsageCounts> map, DateTimeOffset now)
@@ -123,51 +86,8 @@ internal sealed class UsageStore
         }
     }
 
-    private FileStream AcquireLock()
-    {
-        long deadline = Environment.TickCount64 + (long)s_lockTimeout.TotalMilliseconds;
-        int delay = 5;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(_lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-            }
-            catch (Exception ex) when ((ex is IOException or UnauthorizedAccessException) && Environment.TickCount64 < deadline)
-            {
-                // Another process holds it (Windows may also say so with an access error while it is being replaced).
-                Thread.Sleep(delay);
-                delay = Math.Min(delay * 2, 100);
-            }
-        }
-    }
 
-    private void Write(Dictionary<UsageBucketKey, UsageCounts> map)
-    {
-        string temp = _path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
-            using (var writer = new Utf8JsonWriter(stream))
-            {
-                WriteMap(writer, map);
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
 
-            File.Move(temp, _path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
-    }
-
-    private static bool IsUnreadable(Exception ex) =>
-        ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException or KeyNotFoundException or IndexOutOfRangeException;
 
     // Compact on purpose: the file is rewritten on every flush, and 90 days of hours add up. Each key is written once in
     // "keys"; each bucket is [hour, key index, requests, input, output, cache_read, cache_write, errors, fallbacks].

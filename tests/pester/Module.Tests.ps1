@@ -6,13 +6,13 @@ BeforeDiscovery {
     $names = @(@((Get-Command -Module Ccr -CommandType Cmdlet).Name) + @($manifest.CmdletsToExport) |
             Where-Object { $_ } | Sort-Object -Unique)
     $script:cmdletCases = foreach ($name in $names) { @{ Name = $name } }
-    $script:stateChangingVerbs = @('Start', 'Stop', 'Set', 'Remove', 'New', 'Clear', 'Reset', 'Restart')
+    $script:stateChangingVerbs = @('Start', 'Stop', 'Set', 'Remove', 'New', 'Clear', 'Reset', 'Restart', 'Install', 'Uninstall', 'Import', 'Register', 'Unregister')
 }
 
 BeforeAll {
     Import-Module $env:CCR_TEST_MODULE -Force
     $script:manifest = Import-PowerShellDataFile (Join-Path $env:CCR_TEST_MODULE 'Ccr.psd1')
-    $script:stateChangingVerbs = @('Start', 'Stop', 'Set', 'Remove', 'New', 'Clear', 'Reset', 'Restart')
+    $script:stateChangingVerbs = @('Start', 'Stop', 'Set', 'Remove', 'New', 'Clear', 'Reset', 'Restart', 'Install', 'Uninstall', 'Import', 'Register', 'Unregister')
 }
 
 Describe 'Ccr module' {

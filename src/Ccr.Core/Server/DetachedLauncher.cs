@@ -135,6 +135,7 @@ internal sealed class DetachedLauncher
         }
 
         child.KillIfRunning();
+        await child.DrainOutputAsync().ConfigureAwait(false);
         string output = (child.Output + Environment.NewLine + ReadLog()).Trim();
         return new DetachedLaunchResult(null, output.Length > MaxOutputChars ? output[^MaxOutputChars..] : output);
     }
@@ -276,6 +277,29 @@ internal sealed class DetachedLauncher
                 {
                     _output.AppendLine(e.Data);
                 }
+            }
+        }
+
+        /// <summary>
+        /// Waits, briefly, until the exited child's redirected output has all been read: HasExited turns true before the
+        /// async readers have delivered the last lines, and those lines are usually the reason it failed.
+        /// </summary>
+        public async Task DrainOutputAsync()
+        {
+            if (_process is null || !_process.HasExited)
+            {
+                return;
+            }
+
+            // WaitForExitAsync also waits for the redirected streams to reach their end; a grandchild that kept the
+            // pipe open must not hold the caller, hence the bound.
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _process.WaitForExitAsync(bound.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
             }
         }
 

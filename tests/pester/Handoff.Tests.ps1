@@ -56,16 +56,10 @@ BeforeAll {
         $client.PostAsync("http://127.0.0.1:$Port/v1/messages", $content)
     }
 
-    $fakeDll = Get-ChildItem (Join-Path $PSScriptRoot '../FakeUpstream/bin/*/net10.0/FakeUpstream.dll') |
-        Sort-Object LastWriteTime -Descending | Select-Object -First 1
-    if (-not $fakeDll) { throw 'FakeUpstream is not built: run ./build.ps1 first.' }
-    $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    $psi.ArgumentList.Add($fakeDll.FullName)
-    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.UseShellExecute = $false
-    $script:fake = [Diagnostics.Process]::Start($psi)
-    $line = $fake.StandardOutput.ReadLine()
-    if ($line -notmatch '^listening (http://\S+?)/?$') { throw "FakeUpstream said '$line'." }
-    $script:fakeBase = $Matches[1]
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    $upstream = Start-FakeUpstream
+    $script:fake = $upstream.Process
+    $script:fakeBase = $upstream.BaseUrl
 
     $script:port = Get-FreePort
     $script:cfg = Join-Path $root 'config.json'

@@ -185,7 +185,7 @@ public class ProxyAttachmentTests
         LogFolder = f.LogFolder,
     };
 
-    /// <summary>Posts on a new connection each time, as a client that retries a refused connect does, until answered or out of time.</summary>
+    /// <summary>Posts on a new connection each time, as a client that retries a refused connect or a shutting-down 503 does, until answered or out of time.</summary>
     private static async Task<HttpStatusCode> PostUntilAnsweredAsync(int port, string json, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
@@ -193,12 +193,20 @@ public class ProxyAttachmentTests
         {
             try
             {
-                return (await PostAsync(port, json)).Status;
+                (HttpStatusCode status, string body) = await PostAsync(port, json);
+
+                // The leaving server answers a request that reached it after it stopped accepting with a 503 saying it
+                // is shutting down; Claude Code and the SDKs retry that, as they retry a refused connection.
+                if (status != HttpStatusCode.ServiceUnavailable || !body.Contains("shutting down", StringComparison.Ordinal) || clock.Elapsed >= limit)
+                {
+                    return status;
+                }
             }
             catch (HttpRequestException) when (clock.Elapsed < limit)
             {
-                await Task.Delay(50);
             }
+
+            await Task.Delay(50);
         }
     }
 

@@ -27,6 +27,8 @@
         'Remove-CcrProvider'
         'Set-CcrTier'
         'Remove-CcrTier'
+        'Export-CcrPreset'
+        'Import-CcrPreset'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -29,6 +29,7 @@
         'Remove-CcrTier'
         'Export-CcrPreset'
         'Import-CcrPreset'
+        'Start-CcrClaude'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -151,7 +151,7 @@ public static partial class ClaudeLauncher
     /// npm's cmd-shim ends in <c>"%_prog%" "%dp0%\node_modules\...\cli.js" %*</c>: the script (or, for packages that ship
     /// a binary, the .exe) sits beside the shim. node is the shim's own <c>node.exe</c> when there is one, else node on PATH.
     /// </summary>
-    private static ClaudeExecutable? ResolveNpmShim(string shim, string[] folders)
+    internal static ClaudeExecutable? ResolveNpmShim(string shim, string[] folders)
     {
         string text;
         try

@@ -138,7 +138,7 @@ try {
         API_TIMEOUT_MS = 30000
         Providers      = @(
             [ordered]@{ name = 'fake'; api_base_url = "$fakeBase/v1"; api_key = 'sk-fake-openai-0000'
-                models = @('conformance-default', 'tool-then-answer', 'reasoning', 'rate-limited', 'rate-limited-openai', 'server-error') },
+                models = @('conformance-default', 'tool-then-answer', 'reasoning', 'rate-limited', 'rate-limited-openai', 'server-error', 'preset-route') },
             [ordered]@{ name = 'fakeant'; api_base_url = "$fakeBase/anthropic"; api_key = 'sk-ant-fake-0000'
                 models = @('conformance-default', 'tool-then-answer') }
         )
@@ -146,6 +146,7 @@ try {
         Presets        = [ordered]@{
             native = [ordered]@{ route = 'fakeant,conformance-default' }
             tools  = [ordered]@{ route = 'fake,tool-then-answer' }
+            claude_preset = [ordered]@{ route = 'fake,preset-route' }
         }
     }
     $config | ConvertTo-Json -Depth 6 | Set-Content -Path $configPath -Encoding utf8
@@ -161,6 +162,14 @@ try {
         CCR_WORK        = $work
         CCR_CLAUDE_BIN  = $(if (Test-Path $claude) { $claude } else { '' })
         NO_COLOR        = '1'
+        # Start-CcrClaude's case runs this module in a pwsh of its own against the proxy started here.
+        CCR_MODULE_PATH = $ModulePath
+        CCR_CONFIG_PATH = $configPath
+        CCR_PROXY_PORT  = "$port"
+        CCR_PWSH        = ConvertTo-Json -Compress -InputObject @(
+            $(if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+                    [Environment]::ProcessPath; [Reflection.Assembly]::GetEntryAssembly().Location
+                } else { [Environment]::ProcessPath }))
     }
     $nodeArgs = @('--test', '--test-concurrency=1', '--test-timeout=120000',
         '--test-reporter=spec', '--test-reporter-destination=stdout',

@@ -13,3 +13,9 @@ export const skipReason = proxyUrl
 export const route = (provider, model) => `${provider},${model}`;
 
 export const toolResultPrefix = 'The tool said: ';
+
+// For Start-CcrClaude: the module, the served config and port, and how to start pwsh (a JSON list: program, then arguments).
+export const modulePath = process.env.CCR_MODULE_PATH ?? '';
+export const configPath = process.env.CCR_CONFIG_PATH ?? '';
+export const proxyPort = process.env.CCR_PROXY_PORT ?? '';
+export const pwshCommand = process.env.CCR_PWSH ? JSON.parse(process.env.CCR_PWSH) : [];

@@ -168,6 +168,7 @@ Describe 'Preset transfer: Import-CcrPreset' {
         # One warning per added provider, naming the variable to set and where.
         ($warnings -join "`n") | Should -Match 'FAKE_GW_API_KEY'
         ($warnings -join "`n") | Should -Match 'LOCALFAKE_API_KEY'
+        ($warnings -join "`n") | Should -Match 'FAKE_GW_X_API_KEY'
         ($warnings -join "`n") | Should -Match ([regex]::Escape('$env:FAKE_GW_API_KEY'))
         @(Get-CcrPreset -ConfigPath $target).Name | Should -Contain 'team_small'
     }

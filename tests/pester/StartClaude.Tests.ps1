@@ -32,6 +32,11 @@ for v in ANTHROPIC_BASE_URL ANTHROPIC_AUTH_TOKEN ANTHROPIC_API_KEY ANTHROPIC_MOD
   if [ -n "$isset" ]; then printf '%s=%s\0' "$v" "$val"; fi
 done > "$out.env"
 pwd > "$out.cwd"
+if [ -n "$CCR_FAKE_CLAUDE_ASK" ]; then
+  # As Claude Code does: POST to the base URL it was given, with the token it was given.
+  curl -s -D "$out.headers" -X POST "$ANTHROPIC_BASE_URL/v1/messages" -H "x-api-key: $ANTHROPIC_AUTH_TOKEN" \
+    -H 'content-type: application/json' -d '{"max_tokens":20,"messages":[{"role":"user","content":"hi"}]}' > "$out.answer"
+fi
 exit "${CCR_FAKE_CLAUDE_EXIT:-0}"
 '@.Replace("`r`n", "`n"))
     if (-not $IsWindows) { & chmod +x $claude }
@@ -140,6 +145,15 @@ Describe 'Start-CcrClaude' -Skip:$IsWindows {
         $proxy.InThisSession | Should -BeTrue
         $proxy.ConfigPath | Should -Be $cfg
         (Invoke-RestMethod "http://127.0.0.1:$port/health").status | Should -Not -BeNullOrEmpty
+    }
+
+    It 'lets claude reach the session''s own proxy while the cmdlet waits, on the preset''s route' -Skip:(-not (Get-Command curl -CommandType Application -ErrorAction SilentlyContinue)) {
+        Clear-Run
+        $env:CCR_FAKE_CLAUDE_ASK = '1'
+        try { $null = Start-CcrClaude -Preset big_one -ConfigPath $cfg }
+        finally { Remove-Item Env:CCR_FAKE_CLAUDE_ASK }
+        (Get-Content -Raw "$out.answer" | ConvertFrom-Json).content[0].text | Should -Be 'Hello from fake upstream'
+        Get-Content -Raw "$out.headers" | Should -Match '(?im)^x-ccr-route: fake,big\s*$'
     }
 
     It 'returns claude''s exit code and sets $LASTEXITCODE' {

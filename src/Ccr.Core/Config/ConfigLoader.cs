@@ -119,7 +119,7 @@ public static class ConfigLoader
         return new ConfigLoadResult(config with { Warnings = warnings }, warnings);
     }
 
-    private static VariableResolver CreateResolver(string? path, ConfigLoadOptions? options)
+    internal static VariableResolver CreateResolver(string? path, ConfigLoadOptions? options)
     {
         var dotEnvPaths = new List<string>(2);
         string? configFolder = path is null ? null : Path.GetDirectoryName(Path.GetFullPath(path));

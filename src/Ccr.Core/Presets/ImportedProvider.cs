@@ -8,6 +8,9 @@ namespace Ccr.Core.Presets;
 /// <param name="ExportBaseUrl">The export's <c>api_base_url</c>.</param>
 public sealed record ImportedProvider(string Name, bool Added, string? KeyVariable, string? TargetBaseUrl, string? ExportBaseUrl)
 {
+    /// <summary>For an added provider: the placeholder variables in its entry that nothing defines yet (environment, .env beside the config or in the current folder).</summary>
+    public IReadOnlyList<string> UnsetVariables { get; init; } = Array.Empty<string>();
+
     /// <summary>True when a kept provider points elsewhere than the exported one, so the preset may answer differently.</summary>
     public bool BaseUrlDiffers =>
         !Added && ExportBaseUrl is not null && !string.Equals(TargetBaseUrl?.TrimEnd('/'), ExportBaseUrl.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);

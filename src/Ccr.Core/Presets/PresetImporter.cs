@@ -47,7 +47,74 @@ public static class PresetImporter
             },
             (config, document, path) => CheckRoutes(config, document, path, presets, providers),
             new ConfigEditOptions { DryRun = options.DryRun, LoadOptions = options.LoadOptions });
+        VariableResolver variables = ConfigLoader.CreateResolver(edit.Path, options.LoadOptions);
+        for (int i = 0; i < providers.Count; i++)
+        {
+            if (providers[i].Added && FindExported(export, providers[i].Name) is JsonObject entry)
+            {
+                providers[i] = providers[i] with { UnsetVariables = UnsetIn(entry, variables) };
+            }
+        }
+
         return new PresetImportResult(edit, presets, replaced, providers);
+    }
+
+    private static JsonObject? FindExported(PresetExportFile export, string name)
+    {
+        foreach (JsonObject entry in export.Providers)
+        {
+            if (string.Equals(entry["name"]!.GetValue<string>(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                return entry;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The <c>${VAR}</c> names in <paramref name="node"/>'s strings that <paramref name="variables"/> cannot resolve, each once, in order.</summary>
+    private static List<string> UnsetIn(JsonNode? node, VariableResolver variables, List<string>? found = null)
+    {
+        found ??= new List<string>();
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (KeyValuePair<string, JsonNode?> member in obj)
+                {
+                    UnsetIn(member.Value, variables, found);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (JsonNode? element in array)
+                {
+                    UnsetIn(element, variables, found);
+                }
+
+                break;
+            case JsonValue value when value.TryGetValue(out string? text):
+                int start = 0;
+                while ((start = text.IndexOf("${", start, StringComparison.Ordinal)) >= 0)
+                {
+                    int end = text.IndexOf('}', start + 2);
+                    if (end < 0)
+                    {
+                        break;
+                    }
+
+                    string name = text[(start + 2)..end];
+                    if (!variables.TryGet(name, out _) && !found.Contains(name))
+                    {
+                        found.Add(name);
+                    }
+
+                    start = end + 1;
+                }
+
+                break;
+        }
+
+        return found;
     }
 
     private static List<KeyValuePair<string, JsonObject>> Choose(PresetExportFile export, IReadOnlyList<string>? names, string configPath)

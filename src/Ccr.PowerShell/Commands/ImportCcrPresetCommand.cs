@@ -71,10 +71,12 @@ public sealed class ImportCcrPresetCommand : CcrConfigCmdlet
         {
             if (provider.Added)
             {
-                ProviderConfig? loaded = result.Edit.Config.FindProvider(provider.Name);
-                if (provider.KeyVariable is not null && loaded?.KeyState == KeyState.KeyMissing)
+                if (provider.UnsetVariables.Count > 0)
                 {
-                    WriteWarning($"Added provider '{provider.Name}' with api_key ${{{provider.KeyVariable}}}; until {provider.KeyVariable} is set it is skipped. Set it with $env:{provider.KeyVariable} = '<key>' (or in your profile), or put {provider.KeyVariable}=<key> in {envFile}.");
+                    string first = provider.UnsetVariables[0];
+                    string names = string.Join(", ", provider.UnsetVariables);
+                    string skipped = provider.KeyVariable is not null && provider.UnsetVariables.Contains(provider.KeyVariable) ? " until then it is skipped." : " until then those values are empty.";
+                    WriteWarning($"Added provider '{provider.Name}', whose entry refers to {names}, not set yet;{skipped} Set each with $env:{first} = '<value>' (or in your profile), or put {first}=<value> in {envFile}.");
                 }
                 else
                 {

@@ -89,6 +89,7 @@ public class PresetTransferTests
         ImportedProvider added = Assert.Single(result.Providers);
         Assert.True(added.Added);
         Assert.Equal("MY_GW_API_KEY", added.KeyVariable);
+        Assert.Equal(new[] { "MY_GW_API_KEY", "MY_GW_AUTHORIZATION" }, added.UnsetVariables);
         Assert.StartsWith("// mine\n{\n    \"Providers\": [ { \"name\": \"local\"", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("// one", text, StringComparison.Ordinal);
         Assert.Equal("my gw,coder", result.Edit.Config.Presets["team"].Route.ToString());

@@ -37,6 +37,12 @@ if [ -n "$CCR_FAKE_CLAUDE_ASK" ]; then
   curl -s -D "$out.headers" -X POST "$ANTHROPIC_BASE_URL/v1/messages" -H "x-api-key: $ANTHROPIC_AUTH_TOKEN" \
     -H 'content-type: application/json' -d '{"max_tokens":20,"messages":[{"role":"user","content":"hi"}]}' > "$out.answer"
 fi
+if [ -n "$CCR_FAKE_CLAUDE_WAIT" ]; then
+  # Holds until the test releases it, so the test can stop the pipeline while claude still runs.
+  : > "$out.started"
+  while [ ! -f "$out.release" ]; do sleep 0.02; done
+  : > "$out.done"
+fi
 exit "${CCR_FAKE_CLAUDE_EXIT:-0}"
 '@.Replace("`r`n", "`n"))
     if (-not $IsWindows) { & chmod +x $claude }
@@ -203,6 +209,37 @@ Describe 'Start-CcrClaude' -Skip:$IsWindows {
             ($warnings -join "`n") | Should -Match 'env\.ANTHROPIC_BASE_URL'
         }
         finally { Remove-Item (Join-Path $fakeHome '.claude/settings.json') }
+    }
+
+    It 'a stop request (what Ctrl+C does) does not end claude: the cmdlet waits until claude exits on its own' {
+        Clear-Run
+        Remove-Item "$out.started", "$out.release", "$out.done" -ErrorAction Ignore
+        $env:CCR_FAKE_CLAUDE_WAIT = '1'
+        $env:CCR_FAKE_CLAUDE_EXIT = '3'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$env:CCR_TEST_MODULE'; Start-CcrClaude -ConfigPath '$cfg'")
+            $running = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddMinutes(2)
+            while (-not (Test-Path "$out.started")) {
+                if ([DateTime]::UtcNow -gt $deadline -or $running.IsCompleted) { throw "The fake claude did not start: $($ps.Streams.Error)" }
+                Start-Sleep -Milliseconds 20
+            }
+            $stopping = $ps.BeginStop($null, $null)
+            while ($ps.InvocationStateInfo.State -ne 'Stopping' -and -not $stopping.IsCompleted) { Start-Sleep -Milliseconds 5 }
+            # Stopped while claude still runs: had the stop killed claude, it could never write its done file.
+            $stopping.IsCompleted | Should -BeFalse
+            New-Item -ItemType File -Path "$out.release" | Out-Null
+            $ps.EndStop($stopping)
+            Test-Path "$out.done" | Should -BeTrue
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $ps.Runspace.SessionStateProxy.GetVariable('LASTEXITCODE') | Should -Be 3
+        }
+        finally {
+            New-Item -ItemType File -Path "$out.release" -Force | Out-Null
+            $ps.Dispose()
+            Remove-Item Env:CCR_FAKE_CLAUDE_WAIT, Env:CCR_FAKE_CLAUDE_EXIT -ErrorAction Ignore
+        }
     }
 
     It '-WhatIf starts neither the proxy nor claude' {

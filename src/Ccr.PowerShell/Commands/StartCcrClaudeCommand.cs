@@ -95,7 +95,13 @@ public sealed class StartCcrClaudeCommand : CcrConfigCmdlet
         WriteVerbose($"Running {claude.FileName} with {ArgumentList.Length.ToString(CultureInfo.InvariantCulture)} argument(s); ANTHROPIC_BASE_URL={baseUrl}{(Model is null ? "" : "; ANTHROPIC_MODEL=" + Model)}.");
         int exitCode = Run(info, out TimeSpan duration);
 
+        // First, before anything that a stopped pipeline (Ctrl+C) would refuse to write.
         SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode);
+        if (_stopping)
+        {
+            return;
+        }
+
         if (PassThru)
         {
             WriteObject(new ClaudeRunInfo { ExitCode = exitCode, BaseUrl = baseUrl, Preset = presetName, Model = Model, Program = claude.FileName, Duration = duration });
@@ -135,11 +141,6 @@ public sealed class StartCcrClaudeCommand : CcrConfigCmdlet
             // This is the pipeline thread, not a pool thread: blocking here is what running a native command in the console means.
             process.WaitForExit();
             duration = clock.Elapsed;
-            if (_stopping)
-            {
-                WriteVerbose("claude exited after Ctrl+C.");
-            }
-
             return process.ExitCode;
         }
     }

@@ -122,6 +122,15 @@ Describe 'Preset transfer: Export-CcrPreset' {
         $export.Variables.Keys | Should -Contain 'FAKE_GW_API_KEY'
     }
 
+    It 'takes wildcards, and its -PassThru pipes into Import-CcrPreset' {
+        $wild = Join-Path (New-Folder) 'wild.json'
+        $target = New-Target
+        Export-CcrPreset -Name 'TEAM_*' -Path $wild -ConfigPath $source -PassThru |
+            Import-CcrPreset -ConfigPath $target -Confirm:$false -WarningAction SilentlyContinue
+        @((Get-Content -Raw $wild | ConvertFrom-Json -AsHashtable).Presets.Keys | Sort-Object) | Should -Be @('team_coder', 'team_small')
+        @(Get-CcrPreset -ConfigPath $target).Name | Should -Contain 'team_coder'
+    }
+
     It 'exports only the providers the presets route to' {
         $one = Join-Path (New-Folder) 'one.json'
         Export-CcrPreset -Name team_small -Path $one -ConfigPath $source

@@ -15,8 +15,9 @@ public sealed class ExportCcrPresetCommand : CcrConfigCmdlet
 
     private readonly List<string> _names = new();
 
-    /// <summary>The presets to export; pipe Get-CcrPreset to export several.</summary>
+    /// <summary>The presets to export (wildcards allowed); pipe Get-CcrPreset to export several.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(PresetNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
@@ -56,16 +57,17 @@ public sealed class ExportCcrPresetCommand : CcrConfigCmdlet
                 output));
         }
 
+        List<string> names = ExpandWildcards(LoadConfigOrThrow(configPath, static _ => false), configPath);
         try
         {
             ConfigLoadOptions loadOptions = LoadOptions();
-            PresetExportResult plan = PresetExporter.Build(configPath, _names, loadOptions, output);
+            PresetExportResult plan = PresetExporter.Build(configPath, names, loadOptions, output);
             if (!ShouldProcess(output, $"Export preset(s) {string.Join(", ", plan.Presets)} with provider(s) {string.Join(", ", plan.Providers)}"))
             {
                 return;
             }
 
-            PresetExportResult written = PresetExporter.Export(configPath, _names, output, loadOptions);
+            PresetExportResult written = PresetExporter.Export(configPath, names, output, loadOptions);
             WriteVerbose($"Wrote {written.Path}: preset(s) {string.Join(", ", written.Presets)}, provider(s) {string.Join(", ", written.Providers)}; no key is in it"
                 + (written.Variables.Count == 0 ? "." : $", the importer sets {string.Join(", ", written.Variables)}."));
             if (PassThru)
@@ -89,5 +91,36 @@ public sealed class ExportCcrPresetCommand : CcrConfigCmdlet
 
             ThrowTerminatingError(ErrorFor(ex, configPath));
         }
+    }
+
+    /// <summary>The names with each wildcard pattern replaced by the presets it matches; a pattern that matches none is PresetNotFound.</summary>
+    private List<string> ExpandWildcards(CcrConfig config, string configPath)
+    {
+        var names = new List<string>();
+        foreach (string name in _names)
+        {
+            if (!WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                names.Add(name);
+                continue;
+            }
+
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            int before = names.Count;
+            foreach (string preset in config.Presets.Keys)
+            {
+                if (pattern.IsMatch(preset))
+                {
+                    names.Add(preset);
+                }
+            }
+
+            if (names.Count == before)
+            {
+                ThrowTerminatingError(PresetNotFound(name, configPath));
+            }
+        }
+
+        return names;
     }
 }

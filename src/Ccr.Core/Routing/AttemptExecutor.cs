@@ -41,7 +41,7 @@ internal static class AttemptExecutor
         RetryPolicy policy = snapshot.Config.Router.RetryPolicyFor(Math.Max(target.TierIndex, 0), provider.Config.TierName);
         using var clock = new AttemptClock(AttemptTimeouts.For(snapshot.Config, policy), engine.Time, requestDeadline, cancellationToken, request.ServerStopping);
         AttemptResult result = await AttemptAsync(engine, plan, target, request, sink, clock, cancellationToken).ConfigureAwait(false);
-        return clock.Fired == UpstreamDeadline.None ? result : result with { Deadline = clock.Fired };
+        return result with { Deadline = clock.Fired, FirstByteMs = clock.FirstByteMs };
     }
 
     private static async Task<AttemptResult> AttemptAsync(

@@ -27,6 +27,7 @@
         'Remove-CcrProvider'
         'Set-CcrTier'
         'Remove-CcrTier'
+        'Watch-CcrProxy'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -23,7 +23,11 @@ internal static class DashboardView
         int left = height - 1;
         if (snapshot.Problem is not null)
         {
-            parts.Add(new Text(snapshot.Problem, Style.Parse("red bold")).Overflow(Overflow.Ellipsis));
+            // One line, cut rather than wrapped: the height budget counts it as one.
+            var problem = new Grid();
+            problem.AddColumn(new GridColumn().NoWrap().PadRight(0));
+            problem.AddRow(new Text(snapshot.Problem, Style.Parse("red bold")).Overflow(Overflow.Ellipsis));
+            parts.Add(problem);
             left--;
         }
 

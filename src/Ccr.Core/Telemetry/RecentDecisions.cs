@@ -1,9 +1,11 @@
 namespace Ccr.Core.Telemetry;
 
 /// <summary>
-/// The last few decision-log lines (attempts, skips, results; not the route lines, which every request writes and which
-/// say nothing of the outcome), kept in memory whether or not the log file is on, for the dashboard. A fixed ring under
-/// a lock held for one struct copy: the request path never waits on a reader for longer than that.
+/// The last few decision-log lines that say how an upstream attempt or a request ended (ok, retry, fallback, error), kept
+/// in memory whether or not the log file is on, for the dashboard. Route lines (every request writes one, before any
+/// outcome) and skip lines (a tier held back by cooldown, open circuit, quota or a missing key, which the tier's state
+/// already shows, and which would otherwise crowd every real attempt off a short list) are left to the file. A fixed ring
+/// under a lock held for one struct copy: the request path never waits on a reader for longer than that.
 /// </summary>
 internal sealed class RecentDecisions
 {
@@ -20,7 +22,7 @@ internal sealed class RecentDecisions
     /// <summary>Keeps <paramref name="entry"/> when it says how an attempt or request ended.</summary>
     public void Add(in DecisionLogEntry entry)
     {
-        if (entry.Event is not ("attempt" or "result"))
+        if (entry.Event is not ("attempt" or "result") || (entry.Outcome is { } outcome && outcome.StartsWith("skipped", StringComparison.Ordinal)))
         {
             return;
         }

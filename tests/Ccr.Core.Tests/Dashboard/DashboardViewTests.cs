@@ -165,7 +165,7 @@ public class DashboardViewTests
         [
             new() { Time = s_now.AddSeconds(-2), Event = "attempt", RouteSource = "default", Provider = "qwen", Model = "qwen3-coder-plus", TierIndex = 0, TierName = "ccr-qwen", Attempt = 0, Status = 200, Outcome = "ok", LatencyMs = 1900 },
             new() { Time = s_now.AddSeconds(-3), Event = "attempt", RouteSource = "default", Provider = "zai", Model = "glm-5", TierIndex = 1, TierName = "ccr-glm", Attempt = 0, Status = 429, Outcome = "fallback", LatencyMs = 120 },
-            new() { Time = s_now.AddSeconds(-9), Event = "attempt", RouteSource = "think", Provider = "minimax", Model = "MiniMax-M2.5", TierIndex = 2, TierName = "ccr-minimax", Attempt = 0, Outcome = "skipped:circuit_open", LatencyMs = 0.1 },
+            new() { Time = s_now.AddSeconds(-9), Event = "result", RouteSource = "think", Attempt = 2, Status = 529, Outcome = "error", LatencyMs = 120_500, ErrorType = "overloaded_error" },
         ];
         var live = new LiveReport(s_now, 3, 2, 5000,
         [

@@ -62,6 +62,7 @@ public class LiveTrafficTests
     {
         var recent = new RecentDecisions();
         recent.Add(new DecisionLogEntry { Event = "route", Provider = "p" });
+        recent.Add(new DecisionLogEntry { Event = "attempt", Outcome = "skipped:cooldown", Provider = "p" });
         for (int i = 0; i < RecentDecisions.Capacity + 3; i++)
         {
             recent.Add(new DecisionLogEntry { Event = "attempt", Attempt = i, Body = "secret prompt" });
@@ -73,5 +74,6 @@ public class LiveTrafficTests
         Assert.Equal(RecentDecisions.Capacity + 2, kept[0].Attempt);
         Assert.Equal(3, kept[^1].Attempt);
         Assert.All(kept, e => Assert.Null(e.Body));
+        Assert.DoesNotContain(kept, e => e.Provider == "p");
     }
 }

@@ -82,6 +82,12 @@ internal sealed class DashboardFeed
 
             foreach (QuotaWindowSnapshot window in tier.Quota)
             {
+                if (window.Limit is null && !window.LimitUnknown)
+                {
+                    // No limit on this window (a quota block that sets only some): nothing fills up, so no bar.
+                    continue;
+                }
+
                 double perHour = 0;
                 if (usage is not null)
                 {

@@ -64,7 +64,7 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($script:socket) { & tmux -L $script:socket kill-server 2>$null }
+    if ($script:socket -and (Get-Command tmux -CommandType Application -ErrorAction SilentlyContinue)) { & tmux -L $script:socket kill-server 2>$null }
     Get-CcrProxy -Port $script:port -ErrorAction SilentlyContinue | Stop-CcrProxy -Confirm:$false -ErrorAction SilentlyContinue
     if ($script:upstream) { $script:upstream.Process.StandardInput.Close(); $script:upstream.Process.WaitForExit(5000) | Out-Null }
     $env:CCR_HOME = $script:oldHome

@@ -84,6 +84,20 @@ public class DashboardViewTests
         Assert.All(lines, line => Assert.True(line.Length <= width, line));
     }
 
+    [Theory]
+    [InlineData(40, 10)]
+    [InlineData(60, 6)]
+    [InlineData(200, 3)]
+    public void TinyTerminal_StillDrawsTheHeaderAndTiers_WithinItsWidth(int width, int height)
+    {
+        string[] lines = Draw(Snapshot(), width, height);
+
+        Assert.Contains("Ccr", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("Tiers", StringComparison.Ordinal));
+        Assert.All(lines, line => Assert.True(line.Length <= width, line));
+        Assert.DoesNotContain(lines, l => l.Contains("Recent routing decisions", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void WideFrame_AddsTierNames_AndTheModelOfEachDecision()
     {

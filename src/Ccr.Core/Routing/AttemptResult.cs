@@ -8,9 +8,6 @@ internal readonly record struct AttemptResult(AttemptOutcome Outcome, UpstreamFa
     /// <summary>The deadline that ended the attempt, when one did.</summary>
     public UpstreamDeadline Deadline { get; init; }
 
-    /// <summary>Milliseconds from sending to the answer's first byte (a stream's first event); null when none came.</summary>
-    public double? FirstByteMs { get; init; }
-
     public static AttemptResult ClientGone { get; } = new(AttemptOutcome.ClientGone, null, null);
 
     public static AttemptResult Fail(UpstreamFailure failure) => new(AttemptOutcome.Failed, failure, null);

@@ -127,7 +127,7 @@ internal sealed class MessageRouter
                 AttemptUsage.Count(_engine.Usage, plan, target, attempt, result);
                 double attemptMs = ElapsedMs(attemptStarted);
                 _engine.Metrics.RecordLatency(provider.Name, target.TierName, attemptMs);
-                _engine.Live.RecordAttempt(target.Key, attemptMs, result.FirstByteMs, result.Outcome is not (AttemptOutcome.Succeeded or AttemptOutcome.ClientGone));
+                _engine.Live.RecordAttempt(target.Key, attemptMs, result.Outcome is not (AttemptOutcome.Succeeded or AttemptOutcome.ClientGone));
 
                 if (result.Outcome == AttemptOutcome.Succeeded)
                 {

@@ -24,19 +24,19 @@ internal sealed class LiveTraffic
     public TimeProvider Time => _time;
 
     /// <summary>Counts one upstream attempt on <paramref name="targetKey"/> (<c>provider,model</c>).</summary>
-    public void RecordAttempt(string targetKey, double latencyMs, double? firstByteMs, bool failed)
-    {
-        if (!_targets.TryGetValue(targetKey, out TierLatency? target))
-        {
-            target = _targets.GetOrAdd(targetKey, static _ => new TierLatency());
-        }
+    public void RecordAttempt(string targetKey, double latencyMs, bool failed) => Target(targetKey).Record(latencyMs, failed, Minute());
 
-        target.Record(latencyMs, firstByteMs, failed, _time.GetUtcNow().ToUnixTimeSeconds() / 60);
-    }
+    /// <summary>Notes how long a good answer from <paramref name="targetKey"/> took to its first byte (a stream: its first event).</summary>
+    public void RecordFirstByte(string targetKey, double milliseconds) => Target(targetKey).FirstByte.Record(milliseconds, Minute());
 
     /// <summary>Counts one client request to a Messages-like endpoint as it ends.</summary>
     public void RecordRequest(bool failed) => Traffic.Record(_time.GetUtcNow().ToUnixTimeSeconds(), failed);
 
     /// <summary>The figures of <paramref name="targetKey"/>, or null before its first attempt.</summary>
     public TierLatency? Find(string targetKey) => _targets.TryGetValue(targetKey, out TierLatency? target) ? target : null;
+
+    private TierLatency Target(string targetKey) =>
+        _targets.TryGetValue(targetKey, out TierLatency? target) ? target : _targets.GetOrAdd(targetKey, static _ => new TierLatency());
+
+    private long Minute() => _time.GetUtcNow().ToUnixTimeSeconds() / 60;
 }

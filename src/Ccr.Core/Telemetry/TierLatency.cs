@@ -9,7 +9,7 @@ internal sealed class TierLatency
     /// <summary>Whole-attempt latency (send to last byte).</summary>
     public RollingHistogram Latency { get; } = new();
 
-    /// <summary>Time from sending to the first byte of the answer (for a stream, its first event).</summary>
+    /// <summary>Time from sending to the first byte of a good answer (for a stream, its first event).</summary>
     public RollingHistogram FirstByte { get; } = new();
 
     /// <summary>Attempts since the proxy started.</summary>
@@ -18,7 +18,7 @@ internal sealed class TierLatency
     /// <summary>Failed attempts since the proxy started.</summary>
     public long Errors => Interlocked.Read(ref _errors);
 
-    public void Record(double latencyMs, double? firstByteMs, bool failed, long minute)
+    public void Record(double latencyMs, bool failed, long minute)
     {
         Interlocked.Increment(ref _attempts);
         if (failed)
@@ -27,9 +27,5 @@ internal sealed class TierLatency
         }
 
         Latency.Record(latencyMs, minute);
-        if (firstByteMs is double first)
-        {
-            FirstByte.Record(first, minute);
-        }
     }
 }

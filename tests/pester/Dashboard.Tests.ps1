@@ -93,4 +93,23 @@ Describe 'Watch-CcrProxy in a real terminal' {
         Invoke-Tmux @('send-keys', '-t', 'watch', "'watch' + 'ended'", 'Enter') | Out-Null
         Wait-Pane { param($p) $p -match '(?m)^watchended\s*$' } 'the output of a command typed after leaving' | Out-Null
     }
+
+    It "fits 80x24 and draws without colour under NO_COLOR$skipReason" -Skip:(-not $hasTmux -and -not $env:CI) {
+        Invoke-Tmux @('resize-window', '-t', 'watch', '-x', '80', '-y', '24') | Out-Null
+        Invoke-Tmux @('send-keys', '-t', 'watch', 'clear', 'Enter') | Out-Null
+        Invoke-Tmux @('send-keys', '-t', 'watch', "`$env:NO_COLOR = 1; Watch-CcrProxy -Port $port -ConfigPath '$cfg' -RefreshSeconds 0.25", 'Enter') | Out-Null
+
+        $pane = Wait-Pane { param($p) $p -match 'fast-model.*Ready\s+3\s+0' -and $p -match 'spare-model.*KeyMissing' } 'the dashboard at 80x24'
+        $lines = $pane -split "`n"
+        $lines.Count | Should -BeLessOrEqual 24
+        $lines | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+        $pane | Should -Match 'Traffic'
+
+        # Colour would be SGR 30-37/90-97 or 38;5;n; NO_COLOR leaves only bold and resets.
+        $styled = (Invoke-Tmux @('capture-pane', '-p', '-e', '-t', 'watch')) -join "`n"
+        $styled | Should -Not -Match "`e\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;5;\d+)m"
+
+        Invoke-Tmux @('send-keys', '-t', 'watch', 'q') | Out-Null
+        Wait-Pane { param($p) $p -notmatch 'Traffic' -and $p -match 'PS .*>' } 'the prompt after q' | Out-Null
+    }
 }

@@ -10,6 +10,13 @@ internal static class DecisionSection
 {
     public static IRenderable Render(DashboardSnapshot snapshot, int width, int rows, bool unicode, TimeZoneInfo zone)
     {
+        IReadOnlyList<DecisionLogEntry> decisions = snapshot.Live?.Decisions ?? Array.Empty<DecisionLogEntry>();
+        if (decisions.Count == 0)
+        {
+            // Said on its own line: as a table row it would size the first column to the sentence.
+            return new Text("No requests yet.", Style.Parse("grey"));
+        }
+
         bool wide = width >= 110;
         var table = new Table().Border(TableBorder.None).HideRowSeparators().Expand();
         table.AddColumn(Column("Time"));
@@ -23,13 +30,6 @@ internal static class DecisionSection
         table.AddColumn(Column("Outcome"));
         table.AddColumn(Column("Status", right: true));
         table.AddColumn(Column("Latency", right: true));
-        IReadOnlyList<DecisionLogEntry> decisions = snapshot.Live?.Decisions ?? Array.Empty<DecisionLogEntry>();
-        if (decisions.Count == 0)
-        {
-            table.AddRow(new Text("No requests yet.", Style.Parse("grey")));
-            return table;
-        }
-
         for (int i = 0; i < decisions.Count && i < rows; i++)
         {
             DecisionLogEntry d = decisions[i];

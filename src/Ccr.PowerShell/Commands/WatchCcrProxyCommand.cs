@@ -49,9 +49,10 @@ public sealed class WatchCcrProxyCommand : CcrConfigCmdlet
 
         var feed = new DashboardFeed(client);
 
-        // Only PowerShell's own console host hands this process a terminal; ISE-like hosts, remoting and redirected
-        // output get one snapshot on the pipeline instead, so `Watch-CcrProxy > file` and CI logs read well.
-        if (Host.Name != "ConsoleHost" || !DashboardTerminal.IsTerminal)
+        // Only hosts that run in this process's terminal (pwsh's console host; the VS Code extension's, which draws in its
+        // integrated terminal) hand it over; other hosts, remoting and redirected output get one snapshot on the pipeline
+        // instead, so `Watch-CcrProxy > file` and CI logs read well.
+        if (Host.Name is not ("ConsoleHost" or "Visual Studio Code Host") || !DashboardTerminal.IsTerminal)
         {
             DashboardSnapshot snapshot = feed.ReadAsync(_cancel.Token).GetAwaiter().GetResult();
             WriteObject(DashboardView.RenderText(snapshot, DashboardTerminal.Width(SnapshotWidth), TimeZoneInfo.Local, unicode: false));

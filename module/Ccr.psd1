@@ -30,6 +30,7 @@
         'Export-CcrPreset'
         'Import-CcrPreset'
         'Start-CcrClaude'
+        'Watch-CcrProxy'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -42,6 +42,21 @@ internal static class CcrSession
         }
     }
 
+    /// <summary>The port of the proxy <see cref="ProxyConfigPath"/> belongs to, or null when the session has none.</summary>
+    public static int? ProxyPort
+    {
+        get
+        {
+            SessionProxy? known;
+            lock (s_proxyGate)
+            {
+                known = s_proxy;
+            }
+
+            return known is not null && ProxyConfigPath is not null ? known.Port : null;
+        }
+    }
+
     /// <summary>Records the proxy Start-CcrProxy started or found on <paramref name="port"/>, serving <paramref name="configPath"/>.</summary>
     public static void RememberProxy(int port, string? configPath, bool inProcess)
     {

@@ -77,4 +77,14 @@ Describe 'Bench harness smoke' {
         $count.InputTokens | Should -BeGreaterThan 0
         @($script:report.Startup | Where-Object Target -EQ 'Ccr')[0].SamplesMs.Count | Should -BeGreaterThan 0
     }
+
+    It 'measures Ccr with and without Watch-CcrProxy polling its feed, with no errors' {
+        $rows = @($script:report.Dashboard)
+        $rows.Count | Should -Be 4 -Because 'one row off and one attached per connection count'
+        foreach ($row in $rows) {
+            $row.Requests | Should -BeGreaterThan 0
+            $row.Error | Should -BeNullOrEmpty
+        }
+        @($rows | Where-Object Attached | Where-Object Polls -GT 0).Count | Should -Be 2
+    }
 }

@@ -71,6 +71,12 @@ internal sealed class BenchRunner
                 Log("status line (POST /ccr/statusline over keep-alive)");
                 _report.StatusLine.Add(await StatusLineScenario.RunAsync(ccr, _options.StatusLineSamples, ct));
             }
+
+            if (_options.Runs("dashboard") && live.Find(t => t.Name == "Ccr") is BenchTarget watched)
+            {
+                Log("Watch-CcrProxy attached (its feed polled 4/s) vs not");
+                _report.Dashboard.AddRange(await DashboardScenario.RunAsync(watched, _options, ct));
+            }
         }
         finally
         {

@@ -19,6 +19,8 @@ internal sealed class AttemptClock : IDisposable
     private readonly CancellationToken _serverStopping;
     private readonly AttemptTimeouts _timeouts;
     private int _armed;
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
+    private long _firstByte;
 
     /// <summary>
     /// Starts the clock: the first-byte deadline runs from now on <paramref name="time"/>. <paramref name="requestDeadline"/>
@@ -56,6 +58,9 @@ internal sealed class AttemptClock : IDisposable
     /// <summary>The deadline behind the last failure made by <see cref="Failure"/>, or None.</summary>
     public UpstreamDeadline Fired { get; private set; }
 
+    /// <summary>Milliseconds from the clock's start to the answer's first byte (for a stream, its first event); null before it.</summary>
+    public double? FirstByteMs => _firstByte == 0 ? null : System.Diagnostics.Stopwatch.GetElapsedTime(_started, _firstByte).TotalMilliseconds;
+
     /// <summary>The answer has begun: from now on silence is bounded by the idle deadline.</summary>
     public void ArmIdle()
     {
@@ -63,6 +68,9 @@ internal sealed class AttemptClock : IDisposable
         {
             return;
         }
+
+        // Arming the idle deadline is the one place every kind of answer passes at its first byte: the dashboard's time to first token.
+        _firstByte = System.Diagnostics.Stopwatch.GetTimestamp();
 
         Volatile.Write(ref _armed, (int)UpstreamDeadline.Idle);
         _timer.CancelAfter(_timeouts.Idle);

@@ -41,6 +41,12 @@ internal static class AttemptExecutor
         RetryPolicy policy = snapshot.Config.Router.RetryPolicyFor(Math.Max(target.TierIndex, 0), provider.Config.TierName);
         using var clock = new AttemptClock(AttemptTimeouts.For(snapshot.Config, policy), engine.Time, requestDeadline, cancellationToken, request.ServerStopping);
         AttemptResult result = await AttemptAsync(engine, plan, target, request, sink, clock, cancellationToken).ConfigureAwait(false);
+        if (result.Outcome == AttemptOutcome.Succeeded && clock.FirstByteMs is double firstByte)
+        {
+            // Recorded here, where the clock is, rather than carried out in the result: a wider result costs every request bytes.
+            engine.Live.RecordFirstByte(target.Key, firstByte);
+        }
+
         return clock.Fired == UpstreamDeadline.None ? result : result with { Deadline = clock.Fired };
     }
 

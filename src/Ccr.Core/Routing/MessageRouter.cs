@@ -127,6 +127,7 @@ internal sealed class MessageRouter
                 AttemptUsage.Count(_engine.Usage, plan, target, attempt, result);
                 double attemptMs = ElapsedMs(attemptStarted);
                 _engine.Metrics.RecordLatency(provider.Name, target.TierName, attemptMs);
+                _engine.Live.RecordAttempt(target.Key, attemptMs, result.Outcome is not (AttemptOutcome.Succeeded or AttemptOutcome.ClientGone));
 
                 if (result.Outcome == AttemptOutcome.Succeeded)
                 {

@@ -31,6 +31,7 @@ internal sealed class RouterEngine : IAsyncDisposable
         Usage = new UsageRecorder(Path.Combine(stateFolder, "usage.json"), Time, Metrics, message => Log.Warn(message));
         Metrics.AddScrapeSection(text => QuotaGauges.Render(text, Snapshot.Config, Quota));
         Sessions = new SessionTracker(Time);
+        Live = new LiveTraffic(Time);
         Upstream = new UpstreamClient(config.ProxyUrl);
         Router = new MessageRouter(this);
     }
@@ -54,6 +55,9 @@ internal sealed class RouterEngine : IAsyncDisposable
     public SessionTracker Sessions { get; }
 
     public UpstreamClient Upstream { get; }
+
+    /// <summary>Per-target latency and traffic per second, for the dashboard (<c>GET /ccr/dashboard</c>).</summary>
+    public LiveTraffic Live { get; }
 
     public MessageRouter Router { get; }
 

@@ -83,6 +83,10 @@ internal sealed class ProxyControlClient
     public Task<ControlReply<Usage.UsageReport>> GetUsageAsync(Usage.UsageQuery query, CancellationToken cancellationToken = default) =>
         GetJsonAsync("/ccr/usage" + query.ToQueryString(), TimeSpan.FromSeconds(10), body => Usage.UsageReport.Parse(body), cancellationToken);
 
+    /// <summary>Latency, traffic and the last decisions from the proxy's memory (<c>GET /ccr/dashboard</c>), for Watch-CcrProxy.</summary>
+    public Task<ControlReply<LiveReport>> GetLiveAsync(CancellationToken cancellationToken = default) =>
+        GetJsonAsync("/ccr/dashboard", TimeSpan.FromSeconds(5), body => LiveReport.Parse(body), cancellationToken);
+
     /// <summary>Asks the proxy to stop, proving with this user's control token that the caller may; true when it accepted.</summary>
     public async Task<bool> RequestStopAsync(CancellationToken cancellationToken = default)
     {

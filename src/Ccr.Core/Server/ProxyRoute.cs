@@ -29,6 +29,9 @@ internal enum ProxyRoute
     /// <summary>POST /ccr/statusline: Claude Code's status-line JSON in, one line of text out.</summary>
     StatusLine,
 
+    /// <summary>GET /ccr/dashboard: latency, traffic and recent decisions from memory, for Watch-CcrProxy.</summary>
+    Dashboard,
+
     /// <summary>POST /ccr/shutdown, with the control token.</summary>
     Shutdown,
 }

@@ -147,6 +147,10 @@ internal sealed class ProxyServer : IAsyncDisposable
         {
             Interlocked.Increment(ref _requestsServed);
             _engine.Metrics.RecordRequest(endpoint, status);
+            if (endpoint is "messages" or "chat_completions" or "responses")
+            {
+                _engine.Live.RecordRequest(status >= 400);
+            }
             Interlocked.Decrement(ref _inFlight);
         }
     }
@@ -201,6 +205,8 @@ internal sealed class ProxyServer : IAsyncDisposable
                 return ("tiers", await WriteJsonAsync(response, 200, writer => TierStatusReport.Write(writer, TierStatusReport.Build(_engine))).ConfigureAwait(false));
             case ProxyRoute.Usage when isGet:
                 return ("usage", await UsageEndpoint.HandleAsync(context, _engine, requestId).ConfigureAwait(false));
+            case ProxyRoute.Dashboard when isGet:
+                return ("dashboard", await WriteJsonAsync(response, 200, writer => LiveReport.Build(_engine, InFlight, RequestsServed).Write(writer)).ConfigureAwait(false));
             case ProxyRoute.StatusLine when isPost:
                 return ("statusline", await StatusLineEndpoint.HandleAsync(context, _engine).ConfigureAwait(false));
             case ProxyRoute.Shutdown when isPost:
@@ -208,7 +214,7 @@ internal sealed class ProxyServer : IAsyncDisposable
             case ProxyRoute.CountTokens when isPost:
                 return ("count_tokens", await HandleCountTokensAsync(context, requestId, presetName).ConfigureAwait(false));
             default:
-                string allow = route is ProxyRoute.Models or ProxyRoute.Metrics or ProxyRoute.Tiers or ProxyRoute.Usage ? "GET" : "POST";
+                string allow = route is ProxyRoute.Models or ProxyRoute.Metrics or ProxyRoute.Tiers or ProxyRoute.Usage or ProxyRoute.Dashboard ? "GET" : "POST";
                 response.SetHeader("Allow", allow);
                 return ("other", await ErrorAsync(response, 405, "invalid_request_error",
                     request.Method + " is not allowed on " + Truncate(path, 200) + "; use " + allow + ".", requestId).ConfigureAwait(false));
@@ -414,6 +420,7 @@ internal sealed class ProxyServer : IAsyncDisposable
             "/metrics" when presetName is null => ProxyRoute.Metrics,
             "/ccr/tiers" when presetName is null => ProxyRoute.Tiers,
             "/ccr/usage" when presetName is null => ProxyRoute.Usage,
+            "/ccr/dashboard" when presetName is null => ProxyRoute.Dashboard,
             "/ccr/shutdown" when presetName is null => ProxyRoute.Shutdown,
             "/ccr/statusline" when presetName is null => ProxyRoute.StatusLine,
             _ => null,

@@ -93,6 +93,9 @@ internal sealed class DecisionLog : IAsyncDisposable
     /// <summary>Lines dropped because the writer fell behind.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>The last attempt and result lines, kept in memory even when the file is off (the dashboard reads them).</summary>
+    public RecentDecisions Recent { get; } = new();
+
     /// <summary>Lines that could not be written (disk full, folder not writable).</summary>
     public long WriteErrors => Interlocked.Read(ref _writeErrors);
 
@@ -111,12 +114,13 @@ internal sealed class DecisionLog : IAsyncDisposable
     /// <summary>Queues a decision line. Never blocks and never throws.</summary>
     public void Write(in DecisionLogEntry entry)
     {
+        DecisionLogEntry stamped = entry.Time == default ? entry with { Time = _time.GetUtcNow() } : entry;
+        Recent.Add(stamped);
         if (_channel is null)
         {
             return;
         }
 
-        DecisionLogEntry stamped = entry.Time == default ? entry with { Time = _time.GetUtcNow() } : entry;
         Enqueue(new LogItem(stamped, CcrLogLevel.Info, Message: null));
     }
 

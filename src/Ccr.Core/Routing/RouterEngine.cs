@@ -1,5 +1,6 @@
 using Ccr.Core.Config;
 using Ccr.Core.Health;
+using Ccr.Core.Persistence;
 using Ccr.Core.Providers;
 using Ccr.Core.Quota;
 using Ccr.Core.Sessions;
@@ -30,6 +31,13 @@ internal sealed class RouterEngine : IAsyncDisposable
         Metrics = new CcrMetrics();
         Usage = new UsageRecorder(Path.Combine(stateFolder, "usage.json"), Time, Metrics, message => Log.Warn(message));
         Metrics.AddScrapeSection(text => QuotaGauges.Render(text, Snapshot.Config, Quota));
+        Shared = config.Persistence.Mode == PersistenceMode.Redis
+            ? new RedisSharedState(config.Persistence, Time, message => Log.Warn(message), message => Log.Info(message))
+            : LocalSharedState.Instance;
+        Shared.Bind(config);
+        Quota.Shared = Shared;
+        Health.Shared = Shared;
+        Usage.Shared = Shared;
         Sessions = new SessionTracker(Time);
         Upstream = new UpstreamClient(config.ProxyUrl);
         Router = new MessageRouter(this);
@@ -48,6 +56,12 @@ internal sealed class RouterEngine : IAsyncDisposable
 
     public DecisionLog Log { get; }
 
+    /// <summary>
+    /// Quota, usage and cooldowns shared beyond this machine (<c>Persistence</c>); local by default. Chosen when the engine
+    /// starts: a change of mode or URL in a reloaded config takes effect at the next start (the reload says so).
+    /// </summary>
+    public ISharedState Shared { get; }
+
     public CcrMetrics Metrics { get; }
 
     /// <summary>Which target last answered each Claude Code session, for the status line.</summary>
@@ -61,6 +75,14 @@ internal sealed class RouterEngine : IAsyncDisposable
     public void Apply(CcrConfig config)
     {
         RegisterSecrets(config);
+        if (config.Persistence.Mode != _snapshot.Config.Persistence.Mode
+            || config.Persistence.Redis?.Display != _snapshot.Config.Persistence.Redis?.Display
+            || config.Persistence.Prefix != _snapshot.Config.Persistence.Prefix)
+        {
+            Log.Warn("Persistence changed in the config; the proxy keeps " + Shared.Status.Describe() + " until it is restarted (Stop-CcrProxy, Start-CcrProxy).");
+        }
+
+        Shared.Bind(config);
         _snapshot = new ConfigSnapshot(config);
     }
 
@@ -74,6 +96,7 @@ internal sealed class RouterEngine : IAsyncDisposable
         {
             Quota.Dispose();
             Usage.Dispose();
+            await Shared.DisposeAsync().ConfigureAwait(false);
             Upstream.Dispose();
             Metrics.Dispose();
             await Log.DisposeAsync().ConfigureAwait(false);

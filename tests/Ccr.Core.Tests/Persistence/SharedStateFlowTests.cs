@@ -73,6 +73,24 @@ public class SharedStateFlowTests(ITestOutputHelper output)
     }
 
     [RedisFact]
+    public async Task RateLimitSeenByOne_CoolsTheTierOnTheOther()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using Pair pair = await Pair.StartAsync(redis.Url, u =>
+        {
+            u.Script("plan-model", FakeReply.RateLimited(retryAfterSeconds: 600), FakeReply.Text("plan again"));
+            u.Script("backup-model", FakeReply.Text("from backup"));
+        });
+
+        await AskExpectingAsync(pair.A, "from backup");
+        JsonNode tier = await WaitForTierAsync(pair.B, t => (string?)t["state"] == "CoolingDown");
+        output.WriteLine("B's tier: " + tier.ToJsonString());
+
+        await AskExpectingAsync(pair.B, "from backup");
+        Assert.Equal(1, pair.Upstream.CountFor("plan-model"));
+    }
+
+    [RedisFact]
     public async Task RedisKilledMidRun_LosesNoRequest_AndCountsReconcileAfterItsRestart()
     {
         await using RedisServer redis = await RedisServer.StartAsync(durable: true);

@@ -71,6 +71,12 @@ internal sealed class BenchRunner
                 Log("status line (POST /ccr/statusline over keep-alive)");
                 _report.StatusLine.Add(await StatusLineScenario.RunAsync(ccr, _options.StatusLineSamples, ct));
             }
+
+            if (_options.Runs("persistence"))
+            {
+                Log("persistence: local store vs Redis mode (POST /v1/messages over keep-alive, in process)");
+                _report.Persistence.AddRange(await PersistenceScenario.RunAsync(mockPort, _work, _options.StatusLineSamples, ct));
+            }
         }
         finally
         {

@@ -15,6 +15,9 @@ internal interface ISharedState : IAsyncDisposable
     /// <summary>The mode and how Redis stands.</summary>
     PersistenceStatus Status { get; }
 
+    /// <summary>Completes once the first connection attempt has an outcome (at once in local mode), for a start-up warning.</summary>
+    Task WhenSettledAsync();
+
     /// <summary>Takes the providers of a (re)loaded config: their names map to the hashes shared state is keyed by.</summary>
     void Bind(CcrConfig config);
 

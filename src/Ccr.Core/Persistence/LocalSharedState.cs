@@ -18,6 +18,9 @@ internal sealed class LocalSharedState : ISharedState
     public PersistenceStatus Status => PersistenceStatus.Local;
 
     /// <inheritdoc/>
+    public Task WhenSettledAsync() => Task.CompletedTask;
+
+    /// <inheritdoc/>
     public void Bind(CcrConfig config)
     {
     }

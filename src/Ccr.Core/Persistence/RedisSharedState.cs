@@ -46,6 +46,7 @@ internal sealed class RedisSharedState : ISharedState
     private DateTimeOffset _lastFlush;
     private long _refreshes;
     private TaskCompletionSource _refreshed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Starts the loop; nothing here waits for Redis.</summary>
     public RedisSharedState(PersistenceConfig config, TimeProvider time, Action<string> warn, Action<string> info)
@@ -68,6 +69,9 @@ internal sealed class RedisSharedState : ISharedState
 
     /// <summary>Completes after the next successful read of Redis.</summary>
     public Task NextRefreshAsync(CancellationToken ct) => _refreshed.Task.WaitAsync(ct);
+
+    /// <inheritdoc/>
+    public Task WhenSettledAsync() => _settled.Task;
 
     /// <inheritdoc/>
     public void Bind(CcrConfig config)
@@ -432,6 +436,7 @@ internal sealed class RedisSharedState : ISharedState
 
     private void Connected()
     {
+        _settled.TrySetResult();
         PersistenceStatus before = _status;
         if (before.State != PersistenceState.Connected)
         {
@@ -446,6 +451,7 @@ internal sealed class RedisSharedState : ISharedState
     {
         // Everything read before the loss is stale; after it returns, every usage hour is read again.
         _usageLoaded = false;
+        _settled.TrySetResult();
         PersistenceStatus before = _status;
         if (before.State == PersistenceState.Unreachable && before.Problem == problem)
         {

@@ -161,6 +161,51 @@ public class SharedStateFlowTests(ITestOutputHelper output)
         await AskExpectingAsync(f, "ok");
     }
 
+    [Fact]
+    public async Task RedisThatNeverAnswers_NeverHoldsARequest()
+    {
+        // A server that takes the connection and then says nothing: the client's handshake waits, requests must not.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<System.Net.Sockets.Socket>();
+        Task accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    System.Net.Sockets.Socket socket = await silent.AcceptSocketAsync();
+                    lock (held)
+                    {
+                        held.Add(socket);
+                    }
+                }
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                // Stopped.
+            }
+        });
+
+        string url = "redis://127.0.0.1:" + ((IPEndPoint)silent.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/0";
+        await using (ProxyFixture f = await ProxyFixture.StartAsync(Config.Replace("{REDIS}", url, StringComparison.Ordinal), u => u.ScriptDefault(FakeReply.Text("ok"))))
+        {
+            await AskExpectingAsync(f, "ok");
+            await WaitForHealthAsync(f, "redis (unreachable since");
+            await AskExpectingAsync(f, "ok");
+        }
+
+        silent.Stop();
+        await accepting;
+        lock (held)
+        {
+            foreach (System.Net.Sockets.Socket socket in held)
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
     private static async Task AskManyAsync(Target target, int count)
     {
         for (int i = 0; i < count; i++)

@@ -42,6 +42,7 @@ internal sealed class RedisSharedState : ISharedState
     private volatile string? _connectionProblem;
     private ConnectionMultiplexer? _connection;
     private SharedBatch? _held;
+    private string? _lastRejection;
     private bool _usageLoaded;
     private DateTimeOffset _lastFlush;
     private long _refreshes;
@@ -278,7 +279,25 @@ internal sealed class RedisSharedState : ISharedState
         List<RedisValue> args = _held.BuildArguments(_keys, name => providers.TryGetValue(name, out (string Hash, int RenewalDay) p) ? p.Hash : null);
 
         // 0 means Redis had this batch already (its reply was lost on an earlier try): it counts once either way.
-        await db.ScriptEvaluateAsync(SharedBatchScript.Text, new RedisKey[] { _keys.Batch(_held.Id) }, args.ToArray()).ConfigureAwait(false);
+        try
+        {
+            await db.ScriptEvaluateAsync(SharedBatchScript.Text, new RedisKey[] { _keys.Batch(_held.Id) }, args.ToArray()).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (!IsAuthMessage(ex.Message))
+        {
+            // Redis answered and refused (a read-only replica, out of memory, scripts disabled): resending the same batch
+            // would be refused again and hold every later one back, so it is dropped; this machine's local store has it.
+            _held = null;
+            if (!string.Equals(_lastRejection, ex.Message, StringComparison.Ordinal))
+            {
+                _lastRejection = ex.Message;
+                _warn("Redis at " + _endpoint.Display + " refused a batch of counts (" + FirstLine(ex.Message) + "); they are kept in this machine's local store only.");
+            }
+
+            return;
+        }
+
+        _lastRejection = null;
         foreach (UsageBucketKey key in _held.Usage.Keys)
         {
             _touchedHours.Add(key.Hour);

@@ -161,6 +161,35 @@ public class SharedStateFlowTests(ITestOutputHelper output)
         await AskExpectingAsync(f, "ok");
     }
 
+    [RedisFact]
+    public async Task ABatchRedisRefuses_IsDroppedWithAWarning_AndLaterBatchesStillGo()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using ProxyFixture f = await ProxyFixture.StartAsync(Config.Replace("{REDIS}", redis.Url, StringComparison.Ordinal), u => u.ScriptDefault(FakeReply.Text("ok")));
+        await WaitForHealthAsync(f, "redis (connected");
+
+        // Out of memory with no eviction: Redis still reads, and refuses every write.
+        await redis.CommandAsync("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        await redis.CommandAsync("CONFIG", "SET", "maxmemory", "1");
+        await AskExpectingAsync(f, "ok");
+        string log = await f.ReadLogAsync("refused a batch of counts");
+        Assert.Contains("refused a batch of counts", log, StringComparison.Ordinal);
+
+        await redis.CommandAsync("CONFIG", "SET", "maxmemory", "0");
+        await AskExpectingAsync(f, "ok");
+        await WaitForAsync(new Target(f.Client), body => PlanRequests(body) == 2);
+        var clock = Stopwatch.StartNew();
+        string count = "";
+        while (clock.Elapsed < s_bound && !count.Contains(":1", StringComparison.Ordinal))
+        {
+            count = await redis.CommandAsync("SCARD", "ccr-test:usage:hours");
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(":1", count, StringComparison.Ordinal);
+        Assert.Contains("redis (connected", (string?)JsonNode.Parse(await f.Client.GetStringAsync("/health"))!["persistence"], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RedisThatNeverAnswers_NeverHoldsARequest()
     {

@@ -89,6 +89,22 @@ Describe 'Persistence redis' {
         $loaded.Name | Should -Not -Be 'Default'
 
         Stop-CcrProxy -Port $port -Confirm:$false | Out-Null
+        $script:sharedConfig = $cfg
+    }
+
+    It 'Get-CcrUsage with no proxy running reads every machine''s counts from Redis' -Skip:$skipRedis {
+        # Another machine: a state folder of its own that has never counted anything.
+        $env:CCR_HOME = Join-Path $root 'machine-2'
+        try {
+            $row = Get-CcrUsage -ConfigPath $sharedConfig -WarningVariable usageWarnings
+            # (The literal test key draws the config's own warnings; none may be about Redis.)
+            @($usageWarnings | Where-Object { "$_" -like '*Persistence*' }) | Should -BeNullOrEmpty
+            $row.Requests | Should -Be 1
+            $row.Source | Should -BeLike '*usage.json and redis (connected*'
+        }
+        finally {
+            $env:CCR_HOME = $root
+        }
     }
 
     It 'warns at start when Redis cannot be reached, and routes on the local store' {

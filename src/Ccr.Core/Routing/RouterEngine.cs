@@ -31,10 +31,7 @@ internal sealed class RouterEngine : IAsyncDisposable
         Metrics = new CcrMetrics();
         Usage = new UsageRecorder(Path.Combine(stateFolder, "usage.json"), Time, Metrics, message => Log.Warn(message));
         Metrics.AddScrapeSection(text => QuotaGauges.Render(text, Snapshot.Config, Quota));
-        Shared = config.Persistence.Mode == PersistenceMode.Redis
-            ? new RedisSharedState(config.Persistence, Time, message => Log.Warn(message), message => Log.Info(message))
-            : LocalSharedState.Instance;
-        Shared.Bind(config);
+        Shared = SharedStateFactory.Create(config, Time, message => Log.Warn(message), message => Log.Info(message));
         Quota.Shared = Shared;
         Health.Shared = Shared;
         Usage.Shared = Shared;

@@ -151,6 +151,30 @@ public class SharedStateFlowTests(ITestOutputHelper output)
         }
     }
 
+    [RedisFact]
+    public async Task AReloadThatAddsPersistence_SharesThroughRedis_WithoutARestart()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        string local = Config.Replace("""  "Persistence": { "mode": "redis", "redis_url": "{REDIS}", "redis_prefix": "ccr-test:" },""", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("Persistence", local, StringComparison.Ordinal);
+        await using ProxyFixture f = await ProxyFixture.StartAsync(local, u => u.ScriptDefault(FakeReply.Text("ok")));
+        await WaitForHealthAsync(f, "local");
+
+        await File.WriteAllTextAsync(f.ConfigPath, ProxyFixture.Expand(Config.Replace("{REDIS}", redis.Url, StringComparison.Ordinal), f.Upstream));
+        await WaitForHealthAsync(f, "redis (connected");
+        await AskExpectingAsync(f, "ok");
+        await WaitForAsync(new Target(f.Client), body => PlanRequests(body) == 1);
+        string hours = "";
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < s_bound && !hours.Contains(":1", StringComparison.Ordinal))
+        {
+            hours = await redis.CommandAsync("SCARD", "ccr-test:usage:hours");
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(":1", hours, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnreachableRedis_NeverHoldsARequest()
     {

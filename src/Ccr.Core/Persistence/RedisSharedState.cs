@@ -455,7 +455,6 @@ internal sealed class RedisSharedState : ISharedState
 
     private void Connected()
     {
-        _settled.TrySetResult();
         PersistenceStatus before = _status;
         if (before.State != PersistenceState.Connected)
         {
@@ -464,13 +463,15 @@ internal sealed class RedisSharedState : ISharedState
                 ? "Redis at " + _endpoint.Display + " answers again: counts held while it was away are sent, and quota, usage and cooldowns are shared again."
                 : "Quota, usage and cooldowns are shared through Redis at " + _endpoint.Display + ".");
         }
+
+        // After the status: whoever waited for the outcome reads it next.
+        _settled.TrySetResult();
     }
 
     private void Lost(string problem)
     {
         // Everything read before the loss is stale; after it returns, every usage hour is read again.
         _usageLoaded = false;
-        _settled.TrySetResult();
         PersistenceStatus before = _status;
         if (before.State == PersistenceState.Unreachable && before.Problem == problem)
         {
@@ -484,6 +485,9 @@ internal sealed class RedisSharedState : ISharedState
             // Once per outage, not per request or per tick.
             _warn("Redis at " + _endpoint.Display + " cannot be used (" + problem + "); Ccr routes on this machine's local view, keeps the counts in memory and sends them when Redis answers again.");
         }
+
+        // After the status: whoever waited for the outcome reads it next.
+        _settled.TrySetResult();
     }
 
     private string Explain(Exception ex) => IsAuthMessage(ex.ToString()) ? AuthProblem() : ex switch

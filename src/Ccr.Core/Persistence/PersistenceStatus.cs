@@ -3,10 +3,10 @@ using System.Globalization;
 namespace Ccr.Core.Persistence;
 
 /// <summary>What /health and Get-CcrProxy say about shared state: the mode, how Redis stands, since when and why.</summary>
-internal sealed record PersistenceStatus(PersistenceState State, string? Endpoint, DateTimeOffset? Since, string? Problem, int PendingBatches)
+internal sealed record PersistenceStatus(PersistenceState State, string? Endpoint, DateTimeOffset? Since, string? Problem)
 {
     /// <summary>Local mode.</summary>
-    public static PersistenceStatus Local { get; } = new(PersistenceState.Local, null, null, null, 0);
+    public static PersistenceStatus Local { get; } = new(PersistenceState.Local, null, null, null);
 
     /// <summary>
     /// One line: <c>local</c>, <c>redis (connected to redis://host:6379/0)</c>, <c>redis (connecting to ..., using local)</c>

@@ -45,8 +45,6 @@ internal sealed class RedisSharedState : ISharedState
     private string? _lastRejection;
     private bool _usageLoaded;
     private DateTimeOffset _lastFlush;
-    private long _refreshes;
-    private TaskCompletionSource _refreshed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Starts the loop; nothing here waits for Redis.</summary>
@@ -58,18 +56,12 @@ internal sealed class RedisSharedState : ISharedState
         _time = time;
         _warn = warn;
         _info = info;
-        _status = new PersistenceStatus(PersistenceState.Connecting, _endpoint.Display, _time.GetUtcNow(), null, 0);
+        _status = new PersistenceStatus(PersistenceState.Connecting, _endpoint.Display, _time.GetUtcNow(), null);
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
     /// <inheritdoc/>
     public PersistenceStatus Status => _status;
-
-    /// <summary>Completed reads of Redis so far (tests wait on it, never on a clock).</summary>
-    public long Refreshes => Interlocked.Read(ref _refreshes);
-
-    /// <summary>Completes after the next successful read of Redis.</summary>
-    public Task NextRefreshAsync(CancellationToken ct) => _refreshed.Task.WaitAsync(ct);
 
     /// <inheritdoc/>
     public Task WhenSettledAsync() => _settled.Task;
@@ -428,8 +420,6 @@ internal sealed class RedisSharedState : ISharedState
 
         _deltas.AddPendingTo(quota, unsentUsage);
         _view = new SharedView(quota, new Dictionary<long, Dictionary<UsageKey, UsageCounts>>(_usageHours), unsentUsage, cooldowns);
-        Interlocked.Increment(ref _refreshes);
-        Interlocked.Exchange(ref _refreshed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     private static bool ParseMark(RedisValue value, long nowMs, out DateTimeOffset until, out string rest)
@@ -458,7 +448,7 @@ internal sealed class RedisSharedState : ISharedState
         PersistenceStatus before = _status;
         if (before.State != PersistenceState.Connected)
         {
-            _status = new PersistenceStatus(PersistenceState.Connected, _endpoint.Display, _time.GetUtcNow(), null, 0);
+            _status = new PersistenceStatus(PersistenceState.Connected, _endpoint.Display, _time.GetUtcNow(), null);
             _info(before.State == PersistenceState.Unreachable
                 ? "Redis at " + _endpoint.Display + " answers again: counts held while it was away are sent, and quota, usage and cooldowns are shared again."
                 : "Quota, usage and cooldowns are shared through Redis at " + _endpoint.Display + ".");
@@ -479,7 +469,7 @@ internal sealed class RedisSharedState : ISharedState
         }
 
         DateTimeOffset since = before.State == PersistenceState.Unreachable ? before.Since ?? _time.GetUtcNow() : _time.GetUtcNow();
-        _status = new PersistenceStatus(PersistenceState.Unreachable, _endpoint.Display, since, problem, _held is null ? 0 : 1);
+        _status = new PersistenceStatus(PersistenceState.Unreachable, _endpoint.Display, since, problem);
         if (before.State != PersistenceState.Unreachable)
         {
             // Once per outage, not per request or per tick.

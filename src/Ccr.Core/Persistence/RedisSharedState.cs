@@ -43,6 +43,7 @@ internal sealed class RedisSharedState : ISharedState
     private ConnectionMultiplexer? _connection;
     private SharedBatch? _held;
     private string? _lastRejection;
+    private bool _dropWarned;
     private bool _usageLoaded;
     private DateTimeOffset _lastFlush;
     private readonly TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -200,9 +201,10 @@ internal sealed class RedisSharedState : ISharedState
                 Lost("unexpected " + ex.GetType().Name + ": " + ex.Message);
             }
 
-            int dropped = _deltas.TakeDropped();
-            if (dropped > 0)
+            // Once per outage, like the loss itself.
+            if (_deltas.TakeDropped() > 0 && !_dropWarned)
             {
+                _dropWarned = true;
                 _warn("Redis at " + _endpoint.Display + " has been away long enough that " + SharedDeltas.MaxEntries.ToString(CultureInfo.InvariantCulture)
                     + " counts wait for it; newer ones are counted in the local store only until it returns.");
             }
@@ -448,6 +450,7 @@ internal sealed class RedisSharedState : ISharedState
         PersistenceStatus before = _status;
         if (before.State != PersistenceState.Connected)
         {
+            _dropWarned = false;
             _status = new PersistenceStatus(PersistenceState.Connected, _endpoint.Display, _time.GetUtcNow(), null);
             _info(before.State == PersistenceState.Unreachable
                 ? "Redis at " + _endpoint.Display + " answers again: counts held while it was away are sent, and quota, usage and cooldowns are shared again."

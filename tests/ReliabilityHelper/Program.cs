@@ -1,11 +1,14 @@
 using System.Globalization;
 using Ccr.Core.Config;
+using Ccr.Core.Server;
 using Ccr.Core.Usage;
 
 // Usage:
 //   ReliabilityHelper set-presets <config> <prefix> <count>   adds presets <prefix>0..<count-1>, one Set-CcrPreset-style edit each
 //   ReliabilityHelper churn <config>                           rewrites one large preset forever (until killed), printing "ready" first
 //   ReliabilityHelper record-usage <store> <count>             records <count> requests (10 in, 2 out tokens each) for shared,m into a usage store
+//   ReliabilityHelper proxy <config> <folder>                  serves <config> on a free port (state and logs under <folder>), prints "ready <port>",
+//                                                              and stops when standard input closes: the second machine of the shared-state tests
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: ReliabilityHelper set-presets <config> <prefix> <count> | churn <config>");
@@ -53,6 +56,23 @@ switch (args[0])
         }
 
         Console.WriteLine("done");
+        return 0;
+    case "proxy":
+        await using (CcrProxy proxy = CcrProxy.Start(new CcrProxyOptions
+        {
+            ConfigPath = config,
+            Port = 0,
+            StateFolder = Path.Combine(args[2], "state"),
+            LogFolder = Path.Combine(args[2], "logs"),
+        }))
+        {
+            Console.WriteLine("ready " + proxy.Port.ToString(CultureInfo.InvariantCulture));
+            Console.Out.Flush();
+
+            // The test ends this process by closing our standard input (or killing it): no signal, so the same on every OS.
+            await Console.In.ReadToEndAsync();
+        }
+
         return 0;
     default:
         Console.Error.WriteLine("unknown command " + args[0]);

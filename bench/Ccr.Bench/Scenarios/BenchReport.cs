@@ -7,6 +7,8 @@ internal sealed record LoadRow(string Payload, int Connections, string Target, d
 internal sealed record StreamRow(string Target, int Streams, int Completed, int Errors, double TtfbP50, double TtfbP99, double TotalP50,
     double RssBeforeMiB, double RssPeakMiB, double RssAfterMiB, double Seconds, string? Error, double CpuMicrosPerChunk = double.NaN);
 
+internal sealed record PersistenceRow(string Store, int Samples, double P50, double P99, string? CountedByRedis, string? Error);
+
 internal sealed record StatusLineRow(string Target, int Samples, double P50, double P99, double Max, string Line, string? Error);
 
 internal sealed record CountTokensRow(string Target, int Samples, double P50, double P99, double Mean, long? InputTokens, int BodyBytes, string? Error);
@@ -40,6 +42,7 @@ internal sealed class BenchReport
     public List<StatusLineRow> StatusLine { get; } = [];
 
     public List<DashboardRow> Dashboard { get; } = [];
+    public List<PersistenceRow> Persistence { get; } = [];
 
     public List<CounterRow> Counters { get; } = [];
 

@@ -77,6 +77,12 @@ internal sealed class BenchRunner
                 Log("Watch-CcrProxy attached (its feed polled 4/s) vs not");
                 _report.Dashboard.AddRange(await DashboardScenario.RunAsync(watched, _options, ct));
             }
+
+            if (_options.Runs("persistence"))
+            {
+                Log("persistence: local store vs Redis mode (POST /v1/messages over keep-alive, in process)");
+                _report.Persistence.AddRange(await PersistenceScenario.RunAsync(mockPort, _work, _options.StatusLineSamples, ct));
+            }
         }
         finally
         {

@@ -47,6 +47,7 @@ internal static class ResultsWriter
         WriteCountTokens(md, r);
         WriteStatusLine(md, r);
         DashboardScenario.Write(md, r.Dashboard);
+        WritePersistence(md, r);
         WriteStartup(md, r);
         WriteCounters(md, r);
         if (r.MicroMarkdown is not null || r.MicroError is not null)
@@ -125,6 +126,26 @@ internal static class ResultsWriter
         foreach (StatusLineRow s in r.StatusLine)
         {
             md.AppendLine(Inv($"| {s.Target} | {s.Samples} | {F(s.P50, "0.000")} | {F(s.P99, "0.000")} | {F(s.Max, "0.000")} | {Escape(s.Line)} | {Escape(s.Error ?? "")} |"));
+        }
+    }
+
+    private static void WritePersistence(StringBuilder md, BenchReport r)
+    {
+        if (r.Persistence.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Shared state: local store vs Persistence redis (POST /v1/messages, one keep-alive connection each)");
+        md.AppendLine();
+        md.AppendLine("Two proxies in one process against the mock, alternating blocks; Redis is a redis-server of the scenario's own on loopback.");
+        md.AppendLine();
+        md.AppendLine("| store | samples | p50 ms | p99 ms | counted by Redis | error |");
+        md.AppendLine("|---|---:|---:|---:|---|---|");
+        foreach (PersistenceRow p in r.Persistence)
+        {
+            md.AppendLine(Inv($"| {p.Store} | {p.Samples} | {F(p.P50, "0.000")} | {F(p.P99, "0.000")} | {p.CountedByRedis ?? "-"} | {Escape(p.Error ?? "")} |"));
         }
     }
 

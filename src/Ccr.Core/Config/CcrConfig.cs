@@ -82,6 +82,9 @@ public sealed record CcrConfig
     /// <summary><c>MAX_CONCURRENT_REQUESTS</c>: requests served at once before new ones get 503.</summary>
     public int MaxConcurrentRequests { get; init; } = 1024;
 
+    /// <summary><c>Persistence</c>: where quota, usage and cooldowns are shared (the local files unless Redis is configured).</summary>
+    internal PersistenceConfig Persistence { get; init; } = PersistenceConfig.Local;
+
     /// <summary>Warnings found while loading (unknown transformer names, numbers written as strings...).</summary>
     public IReadOnlyList<ConfigDiagnostic> Warnings { get; init; } = Array.Empty<ConfigDiagnostic>();
 

@@ -97,6 +97,7 @@ internal sealed class ConfigReader : ConfigValueReader
             BodyTimeoutMs = ReadInt(root, "BODY_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.BodyTimeoutMs,
             KeepAliveTimeoutMs = ReadInt(root, "KEEPALIVE_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.KeepAliveTimeoutMs,
             StreamWriteTimeoutMs = ReadInt(root, "STREAM_WRITE_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.StreamWriteTimeoutMs,
+            Persistence = ReadPersistence(root),
         };
 
         _providers.CheckDuplicateProviders(root, providers);
@@ -430,6 +431,62 @@ internal sealed class ConfigReader : ConfigValueReader
             "fatal" => "error",
             _ => level,
         };
+    }
+
+    private PersistenceConfig ReadPersistence(JsonElement root)
+    {
+        if (!TryGet(root, "$", out JsonElement element, out string path, "Persistence") || element.ValueKind == JsonValueKind.Null)
+        {
+            return PersistenceConfig.Local;
+        }
+
+        // Every problem here is a warning with a fall back to the local store: sharing is an extra, never a reason not to route.
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Warning("InvalidPersistence", path, "Persistence must be an object such as { \"mode\": \"redis\", \"redis_url\": \"redis://127.0.0.1:6379/0\" }; counting stays local.");
+            return PersistenceConfig.Local;
+        }
+
+        string? mode = NonEmpty(ReadString(element, path, "mode"));
+        if (mode is null || mode.Equals("local", StringComparison.OrdinalIgnoreCase) || mode.Equals("memory", StringComparison.OrdinalIgnoreCase)
+            || mode.Equals("file", StringComparison.OrdinalIgnoreCase))
+        {
+            return PersistenceConfig.Local;
+        }
+
+        if (!mode.Equals("redis", StringComparison.OrdinalIgnoreCase))
+        {
+            Warning("InvalidPersistence", JsonPaths.Member(path, "mode"), $"Persistence.mode '{mode}' is not known; write \"local\" (the default) or \"redis\". Counting stays local.");
+            return PersistenceConfig.Local;
+        }
+
+        string urlPath = JsonPaths.Member(path, "redis_url");
+        string? url = null;
+        if (TryGet(element, path, out JsonElement urlElement, out _, "redis_url") && urlElement.ValueKind == JsonValueKind.String)
+        {
+            // Values are escaped as they go into the URL, so a password holding '/', '@' or ':' survives parsing.
+            var missing = new List<string>();
+            url = _variables.Expand(urlElement.GetString() ?? "", missing, Uri.EscapeDataString);
+            foreach (string variable in missing)
+            {
+                Warning("MissingVariable", urlPath, $"Environment variable {variable} is not set, so it expands to an empty value in redis_url; set it in the environment or in .env beside the config.");
+            }
+        }
+
+        Persistence.RedisEndpoint? endpoint = Persistence.RedisEndpoint.TryParse(url, out string? problem);
+        if (endpoint is null)
+        {
+            Warning("InvalidRedisUrl", urlPath, "Persistence: " + problem + " Counting stays local until it is fixed.");
+            return PersistenceConfig.Local;
+        }
+
+        if (endpoint.Password is not null)
+        {
+            Telemetry.SecretRedactor.Register(endpoint.Password);
+        }
+
+        string prefix = ReadString(element, path, "redis_prefix") ?? PersistenceConfig.DefaultPrefix;
+        return new PersistenceConfig { Mode = PersistenceMode.Redis, Redis = endpoint, Prefix = prefix };
     }
 
     private string? ReadProxyUrl(JsonElement root)

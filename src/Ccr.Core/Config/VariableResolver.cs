@@ -81,7 +81,13 @@ internal sealed class VariableResolver
     }
 
     /// <summary>Expands variables in <paramref name="raw"/>; unset ones become empty and are added to <paramref name="missing"/>.</summary>
-    public string Expand(string raw, List<string> missing)
+    public string Expand(string raw, List<string> missing) => Expand(raw, missing, escapeValue: null);
+
+    /// <summary>
+    /// The same, passing each value through <paramref name="escapeValue"/> first: a password with '/' or '@' in it stays one
+    /// component when it is put into a URL.
+    /// </summary>
+    public string Expand(string raw, List<string> missing, Func<string, string>? escapeValue)
     {
         int dollar = raw.IndexOf('$', StringComparison.Ordinal);
         if (dollar < 0)
@@ -134,7 +140,7 @@ internal sealed class VariableResolver
 
             if (TryGet(name, out string value))
             {
-                result.Append(value);
+                result.Append(escapeValue is null ? value : escapeValue(value));
             }
             else if (!missing.Contains(name))
             {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
+using Ccr.Core.Persistence;
 using Ccr.Core.Telemetry;
 
 namespace Ccr.Core.Health;
@@ -27,6 +28,7 @@ internal sealed class TierHealth
     private readonly TimeProvider _time;
     private readonly int _failureThreshold;
     private readonly TimeSpan _openDuration;
+    private ISharedState _shared = LocalSharedState.Instance;
 
     /// <summary>Creates the tracker; a circuit opens after <paramref name="failureThreshold"/> consecutive failures for <paramref name="openDuration"/> (30 s by default).</summary>
     public TierHealth(TimeProvider time, int failureThreshold = 5, TimeSpan? openDuration = null)
@@ -37,6 +39,13 @@ internal sealed class TierHealth
         _failureThreshold = failureThreshold;
         _openDuration = openDuration ?? s_defaultOpenDuration;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_openDuration, TimeSpan.Zero, nameof(openDuration));
+    }
+
+    /// <summary>Where cooldowns are also published and read (Redis mode: a 429 seen by one machine cools the tier on every one).</summary>
+    public ISharedState Shared
+    {
+        get => _shared;
+        set => _shared = value ?? LocalSharedState.Instance;
     }
 
     /// <summary>Every key seen so far.</summary>
@@ -61,6 +70,11 @@ internal sealed class TierHealth
             if (health.CooldownUntil is { } cooldown && now < cooldown)
             {
                 return TierAvailability.CoolingDown(cooldown);
+            }
+
+            if (_shared.TryGetCooldown(key, now, out DateTimeOffset sharedCooldown, out _))
+            {
+                return TierAvailability.CoolingDown(sharedCooldown);
             }
 
             if (health.Circuit == CircuitState.Closed)
@@ -130,6 +144,8 @@ internal sealed class TierHealth
                 health.CooldownReason = reason;
             }
         }
+
+        _shared.CoolDown(key, until, reason);
     }
 
     /// <summary>
@@ -167,6 +183,13 @@ internal sealed class TierHealth
             {
                 state = TierState.CoolingDown;
                 until = cooldown;
+            }
+            else if (_shared.TryGetCooldown(key, now, out DateTimeOffset sharedCooldown, out string? sharedReason))
+            {
+                state = TierState.CoolingDown;
+                until = sharedCooldown;
+                return new TierHealthSnapshot(key, state, until, health.Requests, health.Failures, health.ConsecutiveFailures,
+                    health.LastError, health.LastErrorAt, sharedReason + " (seen by another Ccr through Redis)");
             }
             else
             {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Ccr.Core.Config;
+using Ccr.Core.Persistence;
 using Ccr.Core.Providers;
 
 namespace Ccr.Core.Quota;
@@ -35,6 +36,7 @@ internal sealed class QuotaTracker : IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ProviderState> _states = new(StringComparer.OrdinalIgnoreCase);
     private readonly PeriodicFlush _flusher;
+    private ISharedState _shared = LocalSharedState.Instance;
     private volatile Dictionary<string, QuotaUsage> _lastFile;
     private bool _flushFailing;
 
@@ -72,6 +74,16 @@ internal sealed class QuotaTracker : IDisposable
     public string StoreFilePath => _store.FilePath;
 
     /// <summary>
+    /// Where counts and marks are also shared beyond this machine (Redis mode), local by default. Decisions take the larger
+    /// of this machine's count and every machine's, and the later of the marks, so neither view can under-count the other.
+    /// </summary>
+    public ISharedState Shared
+    {
+        get => _shared;
+        set => _shared = value ?? LocalSharedState.Instance;
+    }
+
+    /// <summary>
     /// True when any window of <paramref name="provider"/> is at or over its limit, or upstream marked it exhausted
     /// (whether or not the provider has a <c>quota</c> block); <paramref name="until"/> is then when all of that has reset.
     /// </summary>
@@ -88,16 +100,21 @@ internal sealed class QuotaTracker : IDisposable
         reason = null;
         bool exhausted = false;
 
+        // Read outside the lock: the shared view is immutable and swapped whole by its refresher.
+        QuotaUsage? shared = _shared.ReadQuota(provider.Name);
         lock (state.Gate)
         {
-            QuotaUsage view = state.View;
-            if (view.ExhaustedUntil is { } marked && marked > now)
+            QuotaUsage local = state.View;
+            QuotaUsage view = shared is not null && CountFiveHour(shared, now) > CountFiveHour(local, now) ? shared : local;
+            DateTimeOffset? marked = LaterMark(local.ExhaustedUntil, shared?.ExhaustedUntil, out bool sharedMark);
+            if (marked is { } markedUntil && markedUntil > now)
             {
+                QuotaWindowKind window = sharedMark ? shared!.ExhaustedWindow : local.ExhaustedWindow;
                 exhausted = true;
-                until = marked;
-                reason = view.ExhaustedWindow == QuotaWindowKind.Unknown
+                until = markedUntil;
+                reason = (window == QuotaWindowKind.Unknown
                     ? "upstream said the quota is used up"
-                    : "upstream said the " + view.ExhaustedWindow.ToString() + " window is used up";
+                    : "upstream said the " + window.ToString() + " window is used up") + (sharedMark ? " (seen by another Ccr through Redis)" : "");
             }
 
             if (quota is null)
@@ -112,14 +129,15 @@ internal sealed class QuotaTracker : IDisposable
                 reason = AddReason(reason, FiveHourWindow, five, fiveLimit);
             }
 
-            if (quota.WeeklyLimit is int weekLimit && CountWeek(view, now) is long week && week >= weekLimit)
+            if (quota.WeeklyLimit is int weekLimit && Math.Max(CountWeek(local, now), shared is null ? 0 : CountWeek(shared, now)) is long week && week >= weekLimit)
             {
                 exhausted = true;
                 until = Later(until, QuotaCalendar.WeekStart(now).AddDays(7));
                 reason = AddReason(reason, WeeklyWindow, week, weekLimit);
             }
 
-            if (quota.MonthlyLimit is int monthLimit && CountMonth(view, now, quota.RenewalDay) is long month && month >= monthLimit)
+            if (quota.MonthlyLimit is int monthLimit
+                && Math.Max(CountMonth(local, now, quota.RenewalDay), shared is null ? 0 : CountMonth(shared, now, quota.RenewalDay)) is long month && month >= monthLimit)
             {
                 exhausted = true;
                 until = Later(until, QuotaCalendar.NextMonthStart(QuotaCalendar.MonthStart(now, quota.RenewalDay), quota.RenewalDay));
@@ -143,6 +161,8 @@ internal sealed class QuotaTracker : IDisposable
             state.View.Add(minute, 1, renewalDay);
             CollectionsMarshal.GetValueRefOrAddDefault(state.Pending, minute, out _)++;
         }
+
+        _shared.AddQuota(provider.Name, minute, 1, renewalDay);
     }
 
     /// <summary>
@@ -181,6 +201,7 @@ internal sealed class QuotaTracker : IDisposable
                 state.PendingExhaustedWindow = reading.Window;
             }
 
+            _shared.MarkExhausted(provider.Name, mark, reading.Window);
             return state.View.ExhaustedUntil ?? mark;
         }
     }
@@ -192,9 +213,10 @@ internal sealed class QuotaTracker : IDisposable
         ProviderState state = GetState(provider);
         DateTimeOffset now = _time.GetUtcNow();
         QuotaConfig? quota = provider.Quota;
+        QuotaUsage? shared = _shared.ReadQuota(provider.Name);
         lock (state.Gate)
         {
-            return BuildSnapshot(provider.Name, state.View, quota, now);
+            return BuildSnapshot(provider.Name, shared is null ? state.View : Larger(state.View, shared, now), quota, now);
         }
     }
 
@@ -477,6 +499,45 @@ internal sealed class QuotaTracker : IDisposable
     }
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset? LaterMark(DateTimeOffset? local, DateTimeOffset? shared, out bool sharedWins)
+    {
+        sharedWins = shared is not null && (local is null || shared > local);
+        return sharedWins ? shared : local;
+    }
+
+    /// <summary>What a report shows when Redis is on: the larger count of each window and the later mark of the two views.</summary>
+    private static QuotaUsage Larger(QuotaUsage local, QuotaUsage shared, DateTimeOffset now)
+    {
+        QuotaUsage result = CountFiveHour(shared, now) > CountFiveHour(local, now) ? shared.Clone() : local.Clone();
+        if (CountWeek(shared, now) > CountWeek(local, now))
+        {
+            result.WeekStart = shared.WeekStart;
+            result.WeekCount = shared.WeekCount;
+        }
+        else
+        {
+            result.WeekStart = local.WeekStart;
+            result.WeekCount = local.WeekCount;
+        }
+
+        if (shared.MonthStart is not null && (local.MonthStart is null || shared.MonthStart > local.MonthStart
+            || (shared.MonthStart == local.MonthStart && shared.MonthCount > local.MonthCount)))
+        {
+            result.MonthStart = shared.MonthStart;
+            result.MonthCount = shared.MonthCount;
+        }
+        else
+        {
+            result.MonthStart = local.MonthStart;
+            result.MonthCount = local.MonthCount;
+        }
+
+        result.ExhaustedUntil = null;
+        result.MarkExhausted(local.ExhaustedUntil, local.ExhaustedWindow);
+        result.MarkExhausted(shared.ExhaustedUntil, shared.ExhaustedWindow);
+        return result;
+    }
 
     private sealed class ProviderState(string name, QuotaUsage view)
     {

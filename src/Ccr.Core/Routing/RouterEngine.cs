@@ -1,5 +1,6 @@
 using Ccr.Core.Config;
 using Ccr.Core.Health;
+using Ccr.Core.Persistence;
 using Ccr.Core.Providers;
 using Ccr.Core.Quota;
 using Ccr.Core.Sessions;
@@ -15,6 +16,7 @@ namespace Ccr.Core.Routing;
 internal sealed class RouterEngine : IAsyncDisposable
 {
     private volatile ConfigSnapshot _snapshot;
+    private volatile ISharedState _shared;
 
     public RouterEngine(CcrConfig config, RouterEngineOptions? options = null)
     {
@@ -30,6 +32,10 @@ internal sealed class RouterEngine : IAsyncDisposable
         Metrics = new CcrMetrics();
         Usage = new UsageRecorder(Path.Combine(stateFolder, "usage.json"), Time, Metrics, message => Log.Warn(message));
         Metrics.AddScrapeSection(text => QuotaGauges.Render(text, Snapshot.Config, Quota));
+        _shared = SharedStateFactory.Create(config, Time, message => Log.Warn(message), message => Log.Info(message));
+        Quota.Shared = _shared;
+        Health.Shared = _shared;
+        Usage.Shared = _shared;
         Sessions = new SessionTracker(Time);
         Live = new LiveTraffic(Time);
         Upstream = new UpstreamClient(config.ProxyUrl);
@@ -49,6 +55,12 @@ internal sealed class RouterEngine : IAsyncDisposable
 
     public DecisionLog Log { get; }
 
+    /// <summary>
+    /// Quota, usage and cooldowns shared beyond this machine (<c>Persistence</c>); local by default. A reload that changes
+    /// the Persistence block swaps in a new one (the old one sends what it holds and closes in the background).
+    /// </summary>
+    public ISharedState Shared => _shared;
+
     public CcrMetrics Metrics { get; }
 
     /// <summary>Which target last answered each Claude Code session, for the status line.</summary>
@@ -65,6 +77,25 @@ internal sealed class RouterEngine : IAsyncDisposable
     public void Apply(CcrConfig config)
     {
         RegisterSecrets(config);
+        PersistenceConfig before = _snapshot.Config.Persistence;
+        PersistenceConfig after = config.Persistence;
+        if (after.Mode != before.Mode || after.Prefix != before.Prefix
+            || after.Redis?.Display != before.Redis?.Display || after.Redis?.Password != before.Redis?.Password)
+        {
+            ISharedState previous = _shared;
+            ISharedState next = SharedStateFactory.Create(config, Time, message => Log.Warn(message), message => Log.Info(message));
+            _shared = next;
+            Quota.Shared = next;
+            Health.Shared = next;
+            Usage.Shared = next;
+            Log.Info("Persistence changed in the config: " + previous.Status.Describe() + " gives way to " + next.Status.Describe() + ".");
+            _ = CloseAsync(previous);
+        }
+        else
+        {
+            _shared.Bind(config);
+        }
+
         _snapshot = new ConfigSnapshot(config);
     }
 
@@ -78,9 +109,23 @@ internal sealed class RouterEngine : IAsyncDisposable
         {
             Quota.Dispose();
             Usage.Dispose();
+            await _shared.DisposeAsync().ConfigureAwait(false);
             Upstream.Dispose();
             Metrics.Dispose();
             await Log.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task CloseAsync(ISharedState previous)
+    {
+        // Not awaited by the reload: closing sends what the old one still holds, which may wait on a slow Redis.
+        try
+        {
+            await previous.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.Warn("Closing the previous shared state failed: " + ex.Message);
         }
     }
 

@@ -34,6 +34,10 @@ public sealed class ProxyHealth
     [JsonPropertyName("uptime_seconds")]
     public double UptimeSeconds { get; init; }
 
+    /// <summary>Where quota, usage and cooldowns are shared: "local", or "redis (...)" with how Redis stands; null from an older proxy.</summary>
+    [JsonPropertyName("persistence")]
+    public string? Persistence { get; init; }
+
     /// <summary>The config file it serves.</summary>
     [JsonPropertyName("config_path")]
     public string? ConfigPath { get; init; }

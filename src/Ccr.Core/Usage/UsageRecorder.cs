@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Ccr.Core.Config;
+using Ccr.Core.Persistence;
 using Ccr.Core.Telemetry;
 
 namespace Ccr.Core.Usage;
@@ -20,6 +21,7 @@ internal sealed class UsageRecorder : IDisposable
     private readonly Stripe[] _stripes;
     private readonly PeriodicFlush _flusher;
     private bool _flushFailing;
+    private ISharedState _shared = LocalSharedState.Instance;
 
     /// <summary>
     /// Creates a recorder over <paramref name="storeFilePath"/>. <paramref name="metrics"/>, when given, also gets every
@@ -49,6 +51,13 @@ internal sealed class UsageRecorder : IDisposable
     /// <summary>The store file.</summary>
     public string StoreFilePath => _store.FilePath;
 
+    /// <summary>Where usage is also shared beyond this machine (Redis mode), local by default.</summary>
+    public ISharedState Shared
+    {
+        get => _shared;
+        set => _shared = value ?? LocalSharedState.Instance;
+    }
+
     /// <summary>The clock buckets are cut by.</summary>
     public TimeProvider Time => _time;
 
@@ -61,6 +70,8 @@ internal sealed class UsageRecorder : IDisposable
         {
             CollectionsMarshal.GetValueRefOrAddDefault(stripe.Pending, key, out _).Add(delta);
         }
+
+        _shared.AddUsage(key, delta);
 
         _metrics?.RecordUsage(provider, model, tierName, delta);
     }
@@ -86,6 +97,8 @@ internal sealed class UsageRecorder : IDisposable
             }
         }
 
+        // Redis mode: every machine's buckets; the larger count per field wins, so neither view under-counts the other.
+        _shared.MergeUsage(result, fromHour, toHour);
         return result;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using Ccr.Core.Config;
+using Ccr.Core.Persistence;
 using Ccr.Core.Quota;
 using Ccr.Core.Server;
 using Ccr.Core.Usage;
@@ -132,11 +133,43 @@ public sealed class GetCcrUsageCommand : CcrConfigCmdlet
             WriteVerbose(string.Create(CultureInfo.InvariantCulture, $"No Ccr proxy serving {path} answers on port {config.Port}; reading the usage store."));
         }
 
-        // No proxy: the store holds what every process flushed (they flush every second and on exit).
+        // No proxy: the store holds what every process flushed (they flush every second and on exit); in Redis mode every
+        // machine's counts are read from Redis as well. This is the pipeline thread, so waiting for the connection here
+        // holds no pool thread.
         string stateFolder = ConfigPaths.StateFolder;
         string store = Path.Combine(stateFolder, "usage.json");
-        using var quota = new QuotaTracker(Path.Combine(stateFolder, "quota.json"), TimeProvider.System, warning: null, flushInterval: TimeSpan.Zero);
-        UsageReport report = UsageReport.Build(config, (from, to) => UsageRecorder.ReadFile(store, from, to), quota.Snapshot, query.Since, query.Until, query.By, DateTimeOffset.UtcNow);
-        return (report, store);
+        (ISharedState? shared, string? problem) = SharedStateFactory.OpenForReadingAsync(config, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+        if (problem is not null)
+        {
+            WriteWarning("Persistence: " + problem + ". Showing this machine's usage store only.");
+        }
+
+        try
+        {
+            using var quota = new QuotaTracker(Path.Combine(stateFolder, "quota.json"), TimeProvider.System, warning: null, flushInterval: TimeSpan.Zero);
+            if (shared is not null)
+            {
+                quota.Shared = shared;
+            }
+
+            UsageReport report = UsageReport.Build(
+                config,
+                (from, to) =>
+                {
+                    Dictionary<UsageBucketKey, UsageCounts> buckets = UsageRecorder.ReadFile(store, from, to);
+                    shared?.MergeUsage(buckets, from, to);
+                    return buckets;
+                },
+                quota.Snapshot,
+                query.Since,
+                query.Until,
+                query.By,
+                DateTimeOffset.UtcNow);
+            return (report, shared is null ? store : store + " and " + shared.Status.Describe());
+        }
+        finally
+        {
+            shared?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 }

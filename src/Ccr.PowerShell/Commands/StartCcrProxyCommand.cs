@@ -117,9 +117,36 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         }
 
         CcrProxy proxy = StartInSession(configPath, port, ProxyMode.Session);
+        WarnAboutPersistence(loaded, proxy);
         KeepAttached(port, configPath, proxy);
         WriteVerbose($"Ccr proxy listening on {proxy.BaseUrl} (config {configPath}).");
         Finish(ProxyInfo.From(proxy), loaded.Config);
+    }
+
+    /// <summary>
+    /// Redis mode: a bad Persistence block, or a Redis that refuses the password or cannot be reached, is said here once
+    /// (the proxy routes on the local store either way). The first connection attempt is waited for, briefly: this is the
+    /// pipeline thread, not a pool thread, and a refused connection answers in milliseconds.
+    /// </summary>
+    private void WarnAboutPersistence(ConfigLoadResult loaded, CcrProxy proxy)
+    {
+        foreach (ConfigDiagnostic diagnostic in loaded.Diagnostics)
+        {
+            if (diagnostic.Code is "InvalidRedisUrl" or "InvalidPersistence")
+            {
+                WriteWarning(diagnostic.ToString());
+            }
+        }
+
+        Task settled = proxy.Engine.Shared.WhenSettledAsync();
+        if (settled.IsCompleted || settled.Wait(TimeSpan.FromSeconds(3)))
+        {
+            Ccr.Core.Persistence.PersistenceStatus status = proxy.Engine.Shared.Status;
+            if (status.State == Ccr.Core.Persistence.PersistenceState.Unreachable)
+            {
+                WriteWarning("Persistence: " + status.Describe() + ". Quota, usage and cooldowns are counted on this machine only until Redis answers; Get-CcrProxy shows when it does.");
+            }
+        }
     }
 
     /// <summary>Ctrl+C in a detached child (or while waiting for one to start).</summary>

@@ -41,6 +41,12 @@ public sealed class ProxyInfo
     /// </summary>
     public IReadOnlyList<int> AttachedProcessIds { get; init; } = Array.Empty<int>();
 
+    /// <summary>
+    /// Where quota, usage and cooldowns are shared: <c>local</c>, <c>redis (connected to ...)</c> or
+    /// <c>redis (unreachable since ..., using local)</c>.
+    /// </summary>
+    public string Persistence { get; init; } = "";
+
     /// <summary>The Ccr version serving.</summary>
     public string Version { get; init; } = "";
 
@@ -57,6 +63,7 @@ public sealed class ProxyInfo
         RequestsServed = proxy.RequestsServed,
         ActiveStreams = proxy.ActiveStreams,
         Version = Ccr.Core.CcrInfo.Version,
+        Persistence = proxy.Engine.Shared.Status.Describe(),
         AttachedProcessIds = ProxyAttachment.AttachedProcessIds(proxy.Port),
     };
 
@@ -73,6 +80,7 @@ public sealed class ProxyInfo
         RequestsServed = health.RequestsServed,
         ActiveStreams = health.ActiveStreams,
         Version = health.Version ?? "",
+        Persistence = health.Persistence ?? "",
         AttachedProcessIds = ProxyAttachment.AttachedProcessIds(health.Port),
     };
 }

@@ -118,9 +118,14 @@ public class DataSafetyTests
 
     internal static ConfigLoadOptions Env() => new() { Environment = new Dictionary<string, string?> { ["QWEN_KEY"] = "sk-sp-env-key-000000001234" } };
 
-    internal static Process StartHelper(params string[] args)
+    internal static Process StartHelper(params string[] args) => StartHelper(args, redirectInput: false);
+
+    internal static Process StartHelper(string command, string config, string folder, bool redirectInput) =>
+        StartHelper(new[] { command, config, folder }, redirectInput);
+
+    private static Process StartHelper(string[] args, bool redirectInput)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectInput, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ReliabilityHelper.dll"));
         foreach (string arg in args)
         {

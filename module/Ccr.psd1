@@ -27,6 +27,8 @@
         'Remove-CcrProvider'
         'Set-CcrTier'
         'Remove-CcrTier'
+        'Register-CcrRouter'
+        'Unregister-CcrRouter'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

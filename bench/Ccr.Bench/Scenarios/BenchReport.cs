@@ -39,6 +39,8 @@ internal sealed class BenchReport
 
     public List<StatusLineRow> StatusLine { get; } = [];
 
+    public List<CustomRouterRow> CustomRouter { get; } = [];
+
     public List<CounterRow> Counters { get; } = [];
 
     /// <summary>What the proxy's in-process run allocated, by type (sampled).</summary>

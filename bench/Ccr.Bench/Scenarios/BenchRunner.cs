@@ -71,6 +71,12 @@ internal sealed class BenchRunner
                 Log("status line (POST /ccr/statusline over keep-alive)");
                 _report.StatusLine.Add(await StatusLineScenario.RunAsync(ccr, _options.StatusLineSamples, ct));
             }
+
+            if (_options.Runs("customrouter") && live.Find(t => t.Name == "Ccr") is BenchTarget plain)
+            {
+                Log("custom router (CUSTOM_ROUTER_PATH .ps1) against the same proxy without one");
+                _report.CustomRouter.AddRange(await CustomRouterScenario.RunAsync(plain, Path.GetFullPath(_options.ModulePath!), mockPort, _work, _options.CustomRouterSamples, targets, ct));
+            }
         }
         finally
         {

@@ -46,6 +46,7 @@ internal static class ResultsWriter
         WriteStreams(md, r);
         WriteCountTokens(md, r);
         WriteStatusLine(md, r);
+        CustomRouterScenario.Write(md, r.CustomRouter);
         WriteStartup(md, r);
         WriteCounters(md, r);
         if (r.MicroMarkdown is not null || r.MicroError is not null)

@@ -7,7 +7,7 @@ namespace Ccr.PowerShell.Routing;
 /// <summary>
 /// The runspaces one router script runs in, owned by the proxy: a few (one per core, two to four) opened in the background,
 /// each with the script defined as a function. A call takes an idle runspace (waiting, within its budget, when all are busy),
-/// and a call that overruns its budget is stopped with BeginStop; the runspace comes back when the pipeline ends. One that has
+/// and a call that overruns its budget is stopped (RouterRunspace.Stop); the runspace comes back once its loop runs again. One that has
 /// not ended a while after the stop (a script stuck in .NET code that does not heed stops) is given up and a fresh runspace
 /// takes its place, so a runaway script never leaves later requests without one. A new script gets a new pool; the old one
 /// closes each runspace as its last call ends.
@@ -66,7 +66,7 @@ internal sealed class RouterRunspacePool : ICustomRouterScript
         Task<CustomRouteChoice> call;
         try
         {
-            call = runspace.InvokeAsync(request, _callEnded);
+            call = runspace.InvokeAsync(request);
         }
         catch (Exception e) when (e is InvalidOperationException or InvalidRunspaceStateException)
         {
@@ -83,7 +83,7 @@ internal sealed class RouterRunspacePool : ICustomRouterScript
         }
         catch (OperationCanceledException)
         {
-            StopRunaway(runspace);
+            StopRunaway(runspace, call);
             return new CustomRouteChoice(CustomRouteOutcome.TimedOut);
         }
     }
@@ -107,7 +107,7 @@ internal sealed class RouterRunspacePool : ICustomRouterScript
         RouterRunspace runspace;
         try
         {
-            runspace = await RouterRunspace.OpenAsync(_sessionState).ConfigureAwait(false);
+            runspace = await RouterRunspace.OpenAsync(_sessionState, _callEnded).ConfigureAwait(false);
         }
         catch (CustomRouterScriptException e)
         {
@@ -148,10 +148,12 @@ internal sealed class RouterRunspacePool : ICustomRouterScript
         }
     }
 
-    private void StopRunaway(RouterRunspace runspace)
+    private void StopRunaway(RouterRunspace runspace, Task<CustomRouteChoice> call)
     {
-        runspace.Stop();
-        _ = GiveUpIfStuckAsync(runspace);
+        if (runspace.Stop(call))
+        {
+            _ = GiveUpIfStuckAsync(runspace);
+        }
     }
 
     private async Task GiveUpIfStuckAsync(RouterRunspace runspace)

@@ -178,6 +178,33 @@ public sealed class CustomRouterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartCcrProxy_WithAScriptThatDoesNotParse_WarnsWhereAndRoutesAsUsual()
+    {
+        StartProxy("param($Request)\n'fake,big' +");
+
+        await SendAsync("hello");
+
+        WarningRecord warning = Assert.Single(_ps.Streams.Warning);
+        Assert.Contains("does not parse: line 2", warning.Message, StringComparison.Ordinal);
+        Assert.Contains(_script, warning.Message, StringComparison.Ordinal);
+        Assert.Equal(1, _upstream.CountFor("good"));
+    }
+
+    [Fact]
+    public async Task ConfigEditThatNamesAnotherScript_SwitchesToIt()
+    {
+        StartProxy("param($Request) 'fake,big'");
+        await SendAsync("hello");
+        string other = Path.Combine(_folder, "other-router.ps1");
+        await File.WriteAllTextAsync(other, "param($Request) 'fake,other'");
+
+        await File.WriteAllTextAsync(_config, (await File.ReadAllTextAsync(_config)).Replace("\"router.ps1\"", "\"other-router.ps1\"", StringComparison.Ordinal));
+
+        Assert.True(await SendUntilAsync(() => _upstream.CountFor("other") > 0), "the config's new CUSTOM_ROUTER_PATH was not picked up");
+        Assert.Equal("other", _upstream.Requests[^1].Model);
+    }
+
+    [Fact]
     public async Task RegisteredScriptBlock_TakesPrecedenceOverTheFile_UntilUnregistered()
     {
         StartProxy("param($Request) 'fake,big'");

@@ -46,6 +46,9 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
     /// <summary>How long one call may take (<c>CUSTOM_ROUTER_TIMEOUT_MS</c> of the current config).</summary>
     public TimeSpan Timeout => TimeSpan.FromMilliseconds(Volatile.Read(ref _timeoutMs));
 
+    /// <summary>Why the last load of the script file was refused, or null after a good one (Start-CcrProxy shows it as a warning).</summary>
+    public string? LastLoadError { get; private set; }
+
     /// <summary>Completes when the file named by the last config applied has been loaded or refused.</summary>
     public Task FileLoaded { get; private set; } = Task.CompletedTask;
 
@@ -205,6 +208,7 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
 
             if (!ReferenceEquals(old, script))
             {
+                LastLoadError = null;
                 _log.Info("custom router loaded from " + path);
             }
 
@@ -218,6 +222,7 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
 
     private void Refuse(string path, string why)
     {
+        LastLoadError = "The custom router " + path + " was not loaded: " + why + ".";
         _log.Write(new DecisionLogEntry { Event = "custom_router", Outcome = "not_loaded", Reason = path + ": " + why });
         Warn("custom router " + path + " not loaded: " + why);
     }

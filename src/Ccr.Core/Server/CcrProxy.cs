@@ -99,6 +99,9 @@ public sealed class CcrProxy : IAsyncDisposable
     /// <summary>Completes when the custom router script named by the config has loaded or been refused (at once when there is none).</summary>
     internal Task CustomRouterLoaded => Engine.CustomRouter?.FileLoaded ?? Task.CompletedTask;
 
+    /// <summary>Why the config's custom router script was last refused, or null.</summary>
+    internal string? CustomRouterLoadError => Engine.CustomRouter?.LastLoadError;
+
     /// <summary>Gives every request of this proxy to <paramref name="scriptText"/> (Register-CcrRouter) once it has compiled.</summary>
     /// <exception cref="CustomRouterScriptException">It does not parse or cannot run here; the script in use stays.</exception>
     internal Task RegisterCustomRouterAsync(string scriptText, string sourceName) =>

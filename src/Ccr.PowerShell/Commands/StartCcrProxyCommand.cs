@@ -179,6 +179,10 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         {
             WriteWarning("The custom router script is still loading; requests use Ccr's own routing until it is ready.");
         }
+        else if (proxy.CustomRouterLoadError is string refused)
+        {
+            WriteWarning(refused + " Requests use Ccr's own routing until the file is fixed; saving it reloads it.");
+        }
     }
 
     /// <summary>

@@ -77,4 +77,13 @@ Describe 'Bench harness smoke' {
         $count.InputTokens | Should -BeGreaterThan 0
         @($script:report.Startup | Where-Object Target -EQ 'Ccr')[0].SamplesMs.Count | Should -BeGreaterThan 0
     }
+
+    It 'measures the custom router scenario: no script, a script returning $null and one returning a route' {
+        $rows = @($script:report.CustomRouter)
+        $rows.Count | Should -Be 3
+        foreach ($row in $rows) {
+            $row.Error | Should -BeNullOrEmpty
+            $row.Samples | Should -BeGreaterThan 0
+        }
+    }
 }

@@ -38,6 +38,11 @@ internal static class CustomRouteStep
             {
                 choice = new CustomRouteChoice(CustomRouteOutcome.TimedOut);
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The host promises not to throw; should it, the request still goes on with Ccr's choice.
+                choice = new CustomRouteChoice(CustomRouteOutcome.Unavailable, Detail: "the script host failed: " + e.Message);
+            }
         }
 
         switch (choice.Outcome)

@@ -178,6 +178,34 @@ public sealed class CustomRouterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConcurrentRequests_AllGetTheScriptsChoice()
+    {
+        // Three times as many requests at once as the pool has runspaces: the rest wait their turn within the budget.
+        StartProxy("param($Request) 'fake,big'");
+
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(i => SendAsync("hello " + i)));
+
+        Assert.Equal(12, _upstream.CountFor("big"));
+    }
+
+    [Fact]
+    public async Task ScriptThatBreaksOrExits_KeepsCcrsChoice_AndTheRunspaceServesTheNextCall()
+    {
+        // Not inside a switch: a switch is a loop to break and continue, so a break there would end only the switch.
+        StartProxy("param($Request) if ($Request.LastUserText -eq 'break') { break }; if ($Request.LastUserText -eq 'exit') { exit }; 'fake,big'");
+
+        await SendAsync("exit");
+        await SendAsync("exit");
+        await SendAsync("exit");
+        await SendAsync("break");
+        await SendAsync("go");
+
+        Assert.Equal(1, _upstream.CountFor("big"));
+        Assert.Equal(4, _upstream.CountFor("good"));
+        Assert.Contains("(exit?)", await LogAsync("(exit?)"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartCcrProxy_WithAScriptThatDoesNotParse_WarnsWhereAndRoutesAsUsual()
     {
         StartProxy("param($Request)\n'fake,big' +");

@@ -65,6 +65,7 @@ public sealed class CustomRouterTests : IAsyncLifetime
         Assert.Equal(1, _upstream.CountFor("big"));
         Assert.Equal(0, _upstream.CountFor("good"));
         Assert.Contains("\"route_source\":\"custom\"", await LogAsync("\"route_source\":\"custom\""), StringComparison.Ordinal);
+        Assert.Contains("ccr_custom_router_total{outcome=\"chosen\"} 1", await MetricsAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -147,6 +148,9 @@ public sealed class CustomRouterTests : IAsyncLifetime
         Assert.Contains("'fake,not-listed', which is not a provider,model", log, StringComparison.Ordinal);
         Assert.Contains("'no-such-preset', which is neither provider,model nor a preset", log, StringComparison.Ordinal);
         Assert.Contains("the script returned a Int32", log, StringComparison.Ordinal);
+        string metrics = await MetricsAsync();
+        Assert.Contains("ccr_custom_router_total{outcome=\"unknown_route\"} 3", metrics, StringComparison.Ordinal);
+        Assert.Contains("ccr_custom_router_total{outcome=\"not_a_string\"} 1", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -358,6 +362,8 @@ public sealed class CustomRouterTests : IAsyncLifetime
         await response.Content.ReadAsStringAsync();
         return (response.StatusCode, clock.Elapsed);
     }
+
+    private Task<string> MetricsAsync() => _client.GetStringAsync(new Uri("http://127.0.0.1:" + _port + "/metrics"));
 
     private async Task<bool> SendUntilAsync(Func<bool> done)
     {

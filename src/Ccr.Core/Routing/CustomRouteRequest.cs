@@ -51,7 +51,10 @@ public sealed class CustomRouteRequest
     /// <summary>Whether extended thinking is on.</summary>
     public bool Thinking { get; }
 
-    /// <summary>Ccr's token estimate of the request, the same number long-context routing compares with its threshold.</summary>
+    /// <summary>
+    /// Ccr's token estimate of the request, the same number long-context routing compares with its threshold; -1 when the script's
+    /// text does not name TokenCount and no longContext route needed it (it is not computed for nothing).
+    /// </summary>
     public int TokenCount { get; }
 
     /// <summary>Claude Code's session id, or null.</summary>

@@ -21,7 +21,8 @@ internal static class CustomRouteStep
         }
 
         long started = Stopwatch.GetTimestamp();
-        int tokens = plan.TokenEstimate >= 0 ? plan.TokenEstimate : Tokens.TokenCounter.Estimate(request.Body.Span);
+        // Counting is the costly part of the request object; a script that never names TokenCount does not pay for it.
+        int tokens = plan.TokenEstimate >= 0 ? plan.TokenEstimate : script.UsesTokenCount ? Tokens.TokenCounter.Estimate(request.Body.Span) : -1;
         CustomRouteRequest routeRequest = CustomRouteRequestBuilder.Build(request.RequestId, request.Facts, request.Body.Span,
             RoutePlan.SourceName(plan.Source), plan.Targets[0].Key, tokens);
 
@@ -48,6 +49,7 @@ internal static class CustomRouteStep
         switch (choice.Outcome)
         {
             case CustomRouteOutcome.Keep:
+                engine.Metrics.RecordCustomRouter("kept");
                 return plan;
             case CustomRouteOutcome.Value:
                 return Resolve(engine, snapshot, plan, request, choice.Value!.Trim(), started);
@@ -71,6 +73,7 @@ internal static class CustomRouteStep
     {
         if (value.Length == 0)
         {
+            engine.Metrics.RecordCustomRouter("kept");
             return plan;
         }
 
@@ -79,6 +82,7 @@ internal static class CustomRouteStep
         {
             if (RouteTarget.TryParse(value, out RouteTarget target) && snapshot.Find(target.Provider) is { } provider && provider.Config.HasModel(target.Model))
             {
+                engine.Metrics.RecordCustomRouter("chosen");
                 return RouteResolver.WithCustomChoice(snapshot, plan, new RouteTarget(provider.Name, target.Model), null);
             }
 
@@ -89,6 +93,7 @@ internal static class CustomRouteStep
 
         if (config.Presets.TryGetValue(value, out PresetConfig? preset))
         {
+            engine.Metrics.RecordCustomRouter("chosen");
             return RouteResolver.WithCustomChoice(snapshot, plan, preset.Route, preset);
         }
 
@@ -99,6 +104,7 @@ internal static class CustomRouteStep
 
     private static void LogIgnored(RouterEngine engine, InboundRequest request, RoutePlan plan, string outcome, string reason, long started)
     {
+        engine.Metrics.RecordCustomRouter(outcome);
         PlannedTarget kept = plan.Targets[0];
         engine.Log.Write(new DecisionLogEntry
         {

@@ -9,6 +9,9 @@ internal interface ICustomRouterScript : IAsyncDisposable
     /// <summary>Completes when the script can take calls; faults when it cannot be made ready (its message says why).</summary>
     Task Ready { get; }
 
+    /// <summary>Whether the script's text names <c>TokenCount</c>; when not, the request object's count is left at -1 rather than computed.</summary>
+    bool UsesTokenCount { get; }
+
     /// <summary>
     /// Runs the script for one request. When <paramref name="budget"/> fires the host stops the call without waiting for it and
     /// answers <see cref="CustomRouteOutcome.TimedOut"/>; it never throws for anything the script does.

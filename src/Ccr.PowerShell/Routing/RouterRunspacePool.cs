@@ -28,6 +28,7 @@ internal sealed class RouterRunspacePool : ICustomRouterScript
     {
         _sourceName = sourceName;
         _callEnded = OnCallEnded;
+        UsesTokenCount = scriptText.Contains("TokenCount", StringComparison.OrdinalIgnoreCase);
 
         // The default session state, so a script has the usual cmdlets (Start-Sleep, Test-Path, Get-Content...), and nothing
         // of the session that started the proxy: no variables, no imported modules beyond autoloading.
@@ -43,6 +44,8 @@ internal sealed class RouterRunspacePool : ICustomRouterScript
     public static int DefaultSize => Math.Clamp(Environment.ProcessorCount, 2, 4);
 
     public Task Ready => _ready.Task;
+
+    public bool UsesTokenCount { get; }
 
     public async ValueTask<CustomRouteChoice> ChooseAsync(CustomRouteRequest request, CancellationToken budget)
     {

@@ -174,7 +174,7 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
                 return;
             }
 
-            ICustomRouterScript script;
+            ICustomRouterScript? script = null;
             try
             {
                 script = _compiler!(text, path);
@@ -182,6 +182,8 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
             }
             catch (Exception e)
             {
+                // A script that parsed but could not open its runspaces still holds the ones that did.
+                await DisposeLaterAsync(script).ConfigureAwait(false);
                 lock (_gate)
                 {
                     _loadedText = text;

@@ -34,6 +34,8 @@ internal sealed class RouterRunspacePool : ICustomRouterScript
         // of the session that started the proxy: no variables, no imported modules beyond autoloading.
         _sessionState = InitialSessionState.CreateDefault2();
         _sessionState.Commands.Add(new SessionStateFunctionEntry(RouterRunspace.FunctionName, scriptText));
+        // Nobody may be waiting for Ready when a replaced pool fails it; observed here so it never surfaces as unobserved.
+        _ready.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         for (int i = 0; i < size; i++)
         {
             _ = OpenOneAsync();

@@ -55,7 +55,8 @@ internal static class CustomRouteStep
                 return Resolve(engine, snapshot, plan, request, choice.Value!.Trim(), started);
             case CustomRouteOutcome.TimedOut:
                 LogIgnored(engine, request, plan, "timed_out", "the script did not return within CUSTOM_ROUTER_TIMEOUT_MS (" +
-                    ((int)budget.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + " ms) and was stopped", started);
+                    ((int)budget.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + " ms)" +
+                    (choice.Detail is null ? " and was stopped" : ": " + choice.Detail) + "; make it faster or raise CUSTOM_ROUTER_TIMEOUT_MS", started);
                 return plan;
             case CustomRouteOutcome.Threw:
                 LogIgnored(engine, request, plan, "threw", "the script threw: " + choice.Detail, started);

@@ -39,7 +39,10 @@ public sealed class CustomRouteRequest
     /// <summary>The model as the client asked for it (Claude Code sends <c>claude-*</c> names).</summary>
     public string? Model { get; }
 
-    /// <summary>The text of the latest user turn that has text; turns that only carry tool results are passed over.</summary>
+    /// <summary>
+    /// The text of the latest user turn that has text of the user's: tool results and Claude Code's <c>&lt;system-reminder&gt;</c>
+    /// blocks are passed over, so a turn that carries only those does not count.
+    /// </summary>
     public string LastUserText { get; }
 
     /// <summary>The system prompt's text (its blocks joined by new lines), or empty.</summary>

@@ -13,6 +13,9 @@ internal static class CustomRouteRequestBuilder
 {
     private const string WorkingDirectoryLabel = "working directory:";
 
+    /// <summary>Claude Code adds context to user turns in blocks that start with this; they are not what the user typed.</summary>
+    private const string ReminderTag = "<system-reminder>";
+
     public static CustomRouteRequest Build(string requestId, RequestFacts facts, ReadOnlySpan<byte> body, string scenario, string? route, int tokenCount)
     {
         string system = "";
@@ -27,7 +30,7 @@ internal static class CustomRouteRequestBuilder
                 if (reader.ValueTextEquals("system"u8))
                 {
                     reader.Read();
-                    system = ReadText(ref reader);
+                    system = ReadText(ref reader, skipReminders: false);
                 }
                 else if (reader.ValueTextEquals("tools"u8))
                 {
@@ -90,8 +93,11 @@ internal static class CustomRouteRequestBuilder
         return trimmed.IsEmpty || trimmed.Equals("Primary", StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>A string, or the text of an array of blocks joined by new lines; anything else is skipped.</summary>
-    private static string ReadText(ref Utf8JsonReader reader)
+    /// <summary>
+    /// A string, or the text of an array of blocks joined by new lines; anything else is skipped. With
+    /// <paramref name="skipReminders"/>, text blocks that are Claude Code's <c>&lt;system-reminder&gt;</c> context are left out.
+    /// </summary>
+    private static string ReadText(ref Utf8JsonReader reader, bool skipReminders)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
@@ -136,7 +142,7 @@ internal static class CustomRouteRequestBuilder
                 }
             }
 
-            if (!isText || string.IsNullOrEmpty(text))
+            if (!isText || string.IsNullOrEmpty(text) || (skipReminders && text.AsSpan().TrimStart().StartsWith(ReminderTag, StringComparison.Ordinal)))
             {
                 continue;
             }
@@ -216,7 +222,7 @@ internal static class CustomRouteRequestBuilder
                 else if (reader.ValueTextEquals("content"u8))
                 {
                     reader.Read();
-                    text = ReadText(ref reader);
+                    text = ReadText(ref reader, skipReminders: true);
                 }
                 else
                 {

@@ -68,6 +68,20 @@ public class CustomRouteRequestBuilderTests
     }
 
     [Fact]
+    public void LastUserText_LeavesOutClaudeCodesSystemReminders()
+    {
+        CustomRouteRequest request = Build("""
+            {"messages":[
+              {"role":"user","content":[{"type":"text","text":"<system-reminder>\nAs you answer, use this context\n</system-reminder>"},{"type":"text","text":"fix the login bug"}]},
+              {"role":"assistant","content":"on it"},
+              {"role":"user","content":[{"type":"text","text":"  <system-reminder>todo list changed</system-reminder>"}]}
+            ]}
+            """);
+
+        Assert.Equal("fix the login bug", request.LastUserText);
+    }
+
+    [Fact]
     public void ToolsThinkingAndFacts_AreCarriedOver()
     {
         CustomRouteRequest request = Build("""

@@ -253,6 +253,34 @@ public sealed class CustomRouterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RegisteredScriptBlock_ReturningNull_KeepsCcrsChoice_AndRegisteringAgainReplacesIt()
+    {
+        StartProxy(script: null);
+
+        Run("Register-CcrRouter { param($Request) $null }");
+        AssertNoErrors();
+        await SendAsync("one");
+        Run("Register-CcrRouter { param($Request) 'fake,big' }");
+        AssertNoErrors();
+        await SendAsync("two");
+
+        Assert.Equal(1, _upstream.CountFor("good"));
+        Assert.Equal(1, _upstream.CountFor("big"));
+    }
+
+    [Fact]
+    public async Task RegisterCcrRouter_WhatIf_InstallsNothing()
+    {
+        StartProxy(script: null);
+
+        Run("Register-CcrRouter { param($Request) 'fake,big' } -WhatIf");
+        await SendAsync("hello");
+
+        AssertNoErrors();
+        Assert.Equal(1, _upstream.CountFor("good"));
+    }
+
+    [Fact]
     public async Task RegisteredScriptBlock_ThatThrowsSleepsOrNamesAnUnknownRoute_FallsBackAndIsLogged()
     {
         StartProxy(script: null, timeoutMs: 1000);

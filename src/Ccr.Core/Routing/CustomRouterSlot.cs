@@ -154,7 +154,7 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
         await _loadGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            string? text = ReadText(path);
+            string? text = await ReadTextAsync(path).ConfigureAwait(false);
             lock (_gate)
             {
                 if (_disposed || !string.Equals(_path, path, StringComparison.Ordinal))
@@ -243,15 +243,31 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
         }
     }
 
-    private static string? ReadText(string path)
+    /// <summary>
+    /// The file's text, or null when it is missing or stays unreadable. Windows refuses to open a file another program holds
+    /// (an editor saving, an antivirus scanning it), so a few short, awaited retries ride over that moment; on Linux and macOS
+    /// an open never fails that way and the first try decides.
+    /// </summary>
+    private static async Task<string?> ReadTextAsync(string path)
     {
-        try
+        for (int attempt = 0; ; attempt++)
         {
-            return AtomicFile.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
+            try
+            {
+                return AtomicFile.ReadAllText(path);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return null;
+            }
+            catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && attempt < 5)
+            {
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
         }
     }
 }

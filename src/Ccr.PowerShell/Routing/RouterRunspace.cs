@@ -130,7 +130,11 @@ internal sealed class RouterRunspace
         return true;
     }
 
-    /// <summary>Stops the loop without waiting for it (BeginStop, not Stop); unless the runspace is closing, it starts again by itself.</summary>
+    /// <summary>
+    /// Stops the loop without waiting for it (BeginStop, not Stop: PowerShell runs an asynchronous stop of a local pipeline on
+    /// a thread of its own, so not even a script stuck in .NET code, which ignores stops, holds a thread-pool thread); unless
+    /// the runspace is closing, the loop starts again by itself once it has stopped.
+    /// </summary>
     private void Stop()
     {
         try
@@ -138,9 +142,10 @@ internal sealed class RouterRunspace
             _loopStop?.Cancel();
             _loop?.BeginStop(null, null);
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // It ended on its own in the meantime (ObjectDisposedException is one of these).
+            // It ended, or was disposed, in the meantime; PowerShell then throws from its stop (NullReferenceException
+            // included), and a timed-out request must go on with Ccr's choice whatever the stop did.
         }
     }
 

@@ -82,7 +82,7 @@ internal sealed class RouterRunspace
                             r.StartLoop();
                             tcs.TrySetResult(r);
                         }
-                        catch (Exception ex) when (ex is InvalidOperationException or InvalidRunspaceStateException)
+                        catch (Exception ex) when (ex is not OutOfMemoryException)
                         {
                             tcs.TrySetException(new CustomRouterScriptException("A router runspace did not start: " + ex.Message, ex));
                         }
@@ -148,6 +148,9 @@ internal sealed class RouterRunspace
             // included), and a timed-out request must go on with Ccr's choice whatever the stop did.
         }
     }
+
+    /// <summary>True once the loop could not be started again: the runspace is discarded and its place must be filled.</summary>
+    public bool Broken { get; private set; }
 
     /// <summary>Back to idle after a call ended; false when the runspace was discarded meanwhile.</summary>
     public bool TryMarkIdle() => Interlocked.CompareExchange(ref _state, Idle, Busy) == Busy;
@@ -225,8 +228,9 @@ internal sealed class RouterRunspace
         {
             why = "";
         }
-        catch (RuntimeException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever ended the loop, this callback runs on PowerShell's thread and must not throw.
             why = e.Message;
         }
 
@@ -250,8 +254,10 @@ internal sealed class RouterRunspace
             {
                 self.StartLoop();
             }
-            catch (Exception e) when (e is InvalidOperationException or InvalidRunspaceStateException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // A runspace whose loop cannot start again is given up; its pool opens another in its place.
+                self.Broken = true;
                 self.TryDiscard();
             }
 

@@ -132,8 +132,13 @@ internal sealed class RouterRunspacePool : ICustomRouterScript
         }
         else
         {
-            // Given up on after a stop that took too long; its place was filled already.
+            // Given up on: after a stop that took too long (its place was filled already), or because its loop would not
+            // start again (its place is filled now).
             runspace.Close();
+            if (runspace.Broken)
+            {
+                _ = OpenOneAsync();
+            }
         }
     }
 

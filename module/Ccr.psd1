@@ -31,6 +31,8 @@
         'Import-CcrPreset'
         'Start-CcrClaude'
         'Watch-CcrProxy'
+        'Register-CcrRouter'
+        'Unregister-CcrRouter'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -35,6 +35,9 @@ internal sealed class BenchOptions
     /// <summary>POST /ccr/statusline samples (after a tenth as many, at least 50, for warm-up).</summary>
     public int StatusLineSamples { get; private set; } = 5000;
 
+    /// <summary>Requests per variant in the custom router scenario.</summary>
+    public int CustomRouterSamples { get; private set; } = 3000;
+
     public int StartupSamples { get; private set; } = 3;
 
     public bool Router { get; private set; } = true;
@@ -72,6 +75,7 @@ internal sealed class BenchOptions
             o.Rounds = 1;
             o.CountTokenSamples = 3;
             o.StartupSamples = 1;
+            o.CustomRouterSamples = 1000;
         }
 
         if (args.Contains("--smoke"))
@@ -87,6 +91,7 @@ internal sealed class BenchOptions
             o.CountTokens = 2000;
             o.CountTokenSamples = 2;
             o.StatusLineSamples = 200;
+            o.CustomRouterSamples = 300;
             o.StartupSamples = 1;
             o.Router = false;
             o.Counters = false;

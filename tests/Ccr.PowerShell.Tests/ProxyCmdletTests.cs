@@ -8,6 +8,7 @@ using FakeUpstream;
 namespace Ccr.PowerShell.Tests;
 
 /// <summary>Edge cases of the proxy, message and provider cmdlets, in a real runspace against an in-process fake upstream.</summary>
+[Collection(CcrHomeCollection.Name)]
 public sealed class ProxyCmdletTests : IAsyncLifetime
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "ccr-ps-" + Guid.NewGuid().ToString("N")[..10]);

@@ -87,4 +87,13 @@ Describe 'Bench harness smoke' {
         }
         @($rows | Where-Object Attached | Where-Object Polls -GT 0).Count | Should -Be 2
     }
+
+    It 'measures the custom router scenario: no script, a script returning $null and one returning a route' {
+        $rows = @($script:report.CustomRouter)
+        $rows.Count | Should -Be 3
+        foreach ($row in $rows) {
+            $row.Error | Should -BeNullOrEmpty
+            $row.Samples | Should -BeGreaterThan 0
+        }
+    }
 }

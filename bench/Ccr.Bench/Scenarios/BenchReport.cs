@@ -43,6 +43,7 @@ internal sealed class BenchReport
 
     public List<DashboardRow> Dashboard { get; } = [];
     public List<PersistenceRow> Persistence { get; } = [];
+    public List<CustomRouterRow> CustomRouter { get; } = [];
 
     public List<CounterRow> Counters { get; } = [];
 

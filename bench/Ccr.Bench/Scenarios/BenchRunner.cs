@@ -83,6 +83,12 @@ internal sealed class BenchRunner
                 Log("persistence: local store vs Redis mode (POST /v1/messages over keep-alive, in process)");
                 _report.Persistence.AddRange(await PersistenceScenario.RunAsync(mockPort, _work, _options.StatusLineSamples, ct));
             }
+
+            if (_options.Runs("customrouter") && live.Find(t => t.Name == "Ccr") is BenchTarget plain)
+            {
+                Log("custom router (CUSTOM_ROUTER_PATH .ps1) against the same proxy without one");
+                _report.CustomRouter.AddRange(await CustomRouterScenario.RunAsync(plain, Path.GetFullPath(_options.ModulePath!), mockPort, _work, _options.CustomRouterSamples, targets, ct));
+            }
         }
         finally
         {

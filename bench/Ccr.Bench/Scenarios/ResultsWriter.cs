@@ -48,6 +48,7 @@ internal static class ResultsWriter
         WriteStatusLine(md, r);
         DashboardScenario.Write(md, r.Dashboard);
         WritePersistence(md, r);
+        CustomRouterScenario.Write(md, r.CustomRouter);
         WriteStartup(md, r);
         WriteCounters(md, r);
         if (r.MicroMarkdown is not null || r.MicroError is not null)

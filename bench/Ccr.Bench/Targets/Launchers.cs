@@ -45,16 +45,23 @@ internal static class Launchers
     /// Starts pwsh, lets it warm up, then times Import-Module + Start-CcrProxy to the first 200 from /health.
     /// The same pwsh then keeps serving for the other scenarios.
     /// </summary>
-    public static async Task<Launched> StartCcrAsync(string modulePath, int mockPort, string workFolder, CancellationToken ct)
+    /// <param name="extraConfig">Top-level config keys added for one scenario (the custom router's CUSTOM_ROUTER_PATH).</param>
+    public static async Task<Launched> StartCcrAsync(string modulePath, int mockPort, string workFolder, CancellationToken ct, IReadOnlyDictionary<string, object>? extraConfig = null)
     {
         int port = ChildProcesses.FreePort();
         string config = Path.Combine(workFolder, $"ccr-config-{port}.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new Dictionary<string, object>
+        var settings = new Dictionary<string, object>
         {
             ["Providers"] = new[] { new Dictionary<string, object> { ["name"] = "mock", ["api_base_url"] = $"http://127.0.0.1:{mockPort}/v1", ["api_key"] = "sk-bench", ["models"] = new[] { "m" } } },
             ["Router"] = new Dictionary<string, string> { ["default"] = "mock,m" },
             ["LOG"] = false,
-        }), ct).ConfigureAwait(false);
+        };
+        foreach (KeyValuePair<string, object> extra in extraConfig ?? new Dictionary<string, object>())
+        {
+            settings[extra.Key] = extra.Value;
+        }
+
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(settings), ct).ConfigureAwait(false);
 
         string script = Path.Combine(workFolder, $"ccr-host-{port}.ps1");
         await File.WriteAllTextAsync(script, $$"""

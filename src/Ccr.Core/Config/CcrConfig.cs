@@ -85,6 +85,15 @@ public sealed record CcrConfig
     /// <summary><c>Persistence</c>: where quota, usage and cooldowns are shared (the local files unless Redis is configured).</summary>
     internal PersistenceConfig Persistence { get; init; } = PersistenceConfig.Local;
 
+    /// <summary>
+    /// <c>CUSTOM_ROUTER_PATH</c>: the full path of a PowerShell <c>.ps1</c> router script (<c>~</c> expanded, a relative path
+    /// taken from the config's folder), or null. Only a host that can run PowerShell uses it (see Routing/CustomRouterSlot).
+    /// </summary>
+    public string? CustomRouterPath { get; init; }
+
+    /// <summary><c>CUSTOM_ROUTER_TIMEOUT_MS</c>: the time one call of the router script may take before Ccr keeps its own choice (default 100 ms).</summary>
+    public int CustomRouterTimeoutMs { get; init; } = 100;
+
     /// <summary>Warnings found while loading (unknown transformer names, numbers written as strings...).</summary>
     public IReadOnlyList<ConfigDiagnostic> Warnings { get; init; } = Array.Empty<ConfigDiagnostic>();
 

@@ -98,6 +98,8 @@ internal sealed class ConfigReader : ConfigValueReader
             KeepAliveTimeoutMs = ReadInt(root, "KEEPALIVE_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.KeepAliveTimeoutMs,
             StreamWriteTimeoutMs = ReadInt(root, "STREAM_WRITE_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.StreamWriteTimeoutMs,
             Persistence = ReadPersistence(root),
+            CustomRouterPath = ReadCustomRouterPath(root),
+            CustomRouterTimeoutMs = ReadInt(root, "CUSTOM_ROUTER_TIMEOUT_MS", 1, 60_000) ?? defaults.CustomRouterTimeoutMs,
         };
 
         _providers.CheckDuplicateProviders(root, providers);
@@ -116,6 +118,43 @@ internal sealed class ConfigReader : ConfigValueReader
         }
 
         return key;
+    }
+
+    /// <summary>
+    /// <c>CUSTOM_ROUTER_PATH</c> as a full path: <c>~</c> is the user's home on every platform, and a relative path is taken from
+    /// the config's folder, not the working directory of whichever process loads the config. claude-code-router's users bring
+    /// a <c>.js</c> router here; Ccr runs PowerShell, so anything but <c>.ps1</c> is refused with a warning rather than parsed.
+    /// </summary>
+    private string? ReadCustomRouterPath(JsonElement root)
+    {
+        string? text = NonEmpty(ReadString(root, "CUSTOM_ROUTER_PATH"))?.Trim();
+        if (text is null)
+        {
+            return null;
+        }
+
+        string path = ConfigPaths.ExpandHome(text);
+        if (!Path.IsPathRooted(path))
+        {
+            string folder = Path.GetDirectoryName(_filePath is null ? Path.GetFullPath(".") : Path.GetFullPath(_filePath)) ?? ".";
+            path = Path.Combine(folder, path);
+        }
+
+        path = Path.GetFullPath(path);
+        if (!string.Equals(Path.GetExtension(path), ".ps1", StringComparison.OrdinalIgnoreCase))
+        {
+            Warning("CustomRouterNotPowerShell", "$.CUSTOM_ROUTER_PATH",
+                $"CUSTOM_ROUTER_PATH names '{path}', which is not a .ps1 file. Ccr runs custom routers written in PowerShell: write a .ps1 with param($Request) that returns \"provider,model\", a preset name or $null (see about_Ccr, CUSTOM ROUTER). Routing goes on without it.");
+            return null;
+        }
+
+        if (!File.Exists(path))
+        {
+            Warning("CustomRouterMissing", "$.CUSTOM_ROUTER_PATH",
+                $"CUSTOM_ROUTER_PATH names '{path}', which does not exist. Ccr routes without it and loads it as soon as the file appears.");
+        }
+
+        return path;
     }
 
     #region Router and presets

@@ -42,6 +42,11 @@ internal sealed class MessageRouter
             return new RouteResult { Status = e.Error.Status, Error = e.Error, LatencyMs = ElapsedMs(started) };
         }
 
+        if (_engine.CustomRouter is not null)
+        {
+            plan = await CustomRouteStep.ApplyAsync(_engine, snapshot, plan, request).ConfigureAwait(false);
+        }
+
         string routeSource = RoutePlan.SourceName(plan.Source);
         _engine.Log.Write(new DecisionLogEntry
         {

@@ -5,11 +5,12 @@ namespace Ccr.Core.Routing;
 /// <summary>The ordered attempts for one request: the chosen target, then the fallback chain.</summary>
 internal sealed class RoutePlan
 {
-    public RoutePlan(RouteSource source, PresetConfig? preset, IReadOnlyList<PlannedTarget> targets)
+    public RoutePlan(RouteSource source, PresetConfig? preset, IReadOnlyList<PlannedTarget> targets, int tokenEstimate = -1)
     {
         Source = source;
         Preset = preset;
         Targets = targets;
+        TokenEstimate = tokenEstimate;
     }
 
     public RouteSource Source { get; }
@@ -17,6 +18,9 @@ internal sealed class RoutePlan
     public PresetConfig? Preset { get; }
 
     public IReadOnlyList<PlannedTarget> Targets { get; }
+
+    /// <summary>The token estimate long-context routing computed, or -1 when it was not needed; a custom router reuses it instead of counting again.</summary>
+    public int TokenEstimate { get; }
 
     public static string SourceName(RouteSource source) => source switch
     {
@@ -28,6 +32,7 @@ internal sealed class RoutePlan
         RouteSource.WebSearch => "webSearch",
         RouteSource.Think => "think",
         RouteSource.Default => "default",
+        RouteSource.Custom => "custom",
         _ => "tier0",
     };
 }

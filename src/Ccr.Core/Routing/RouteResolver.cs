@@ -20,6 +20,7 @@ internal static class RouteResolver
         PresetConfig? preset = null;
         RouteSource source;
         RouteTarget? chosen;
+        int tokenEstimate = -1;
 
         if (presetName is not null)
         {
@@ -56,7 +57,7 @@ internal static class RouteResolver
         }
         else
         {
-            (source, chosen) = ChooseScenario(router, facts, body);
+            (source, chosen) = ChooseScenario(router, facts, body, out tokenEstimate);
         }
 
         var targets = new List<PlannedTarget>(router.Tiers.Count + 2);
@@ -84,13 +85,30 @@ internal static class RouteResolver
                 $"No route for model '{facts.Model ?? "(none)"}': {Where(config)} has no Router.default and no Router.tiers. Send \"model\": \"provider,model\" or add a default route.")));
         }
 
-        return new RoutePlan(source, preset, targets);
+        return new RoutePlan(source, preset, targets, tokenEstimate);
     }
 
-    private static (RouteSource Source, RouteTarget? Target) ChooseScenario(RouterConfig router, RequestFacts facts, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// The plan with a custom router's choice in front: <paramref name="target"/> (or the preset's route) first, then what Ccr
+    /// would have tried, so the script's choice falls back like any other route.
+    /// </summary>
+    public static RoutePlan WithCustomChoice(ConfigSnapshot snapshot, RoutePlan plan, RouteTarget target, PresetConfig? preset)
+    {
+        var targets = new List<PlannedTarget>(plan.Targets.Count + 1);
+        Add(targets, snapshot, target);
+        foreach (PlannedTarget planned in plan.Targets)
+        {
+            Add(targets, snapshot, planned.Target);
+        }
+
+        return new RoutePlan(RouteSource.Custom, preset, targets, plan.TokenEstimate);
+    }
+
+    private static (RouteSource Source, RouteTarget? Target) ChooseScenario(RouterConfig router, RequestFacts facts, ReadOnlySpan<byte> body, out int tokenEstimate)
     {
         // The token estimate is the only costly check, so it runs only when a longContext route exists.
-        if (router.LongContext is RouteTarget longContext && TokenCounter.Estimate(body) > router.LongContextThreshold)
+        tokenEstimate = -1;
+        if (router.LongContext is RouteTarget longContext && (tokenEstimate = TokenCounter.Estimate(body)) > router.LongContextThreshold)
         {
             return (RouteSource.LongContext, longContext);
         }

@@ -14,4 +14,7 @@ internal enum RouteSource
     Think,
     Default,
     Tier0,
+
+    /// <summary>A custom router script (CUSTOM_ROUTER_PATH or Register-CcrRouter) chose the target.</summary>
+    Custom,
 }

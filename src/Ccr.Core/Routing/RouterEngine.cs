@@ -73,6 +73,17 @@ internal sealed class RouterEngine : IAsyncDisposable
 
     public MessageRouter Router { get; }
 
+    /// <summary>The custom router script's slot when the host can run scripts (a proxy started by the PowerShell module), else null.</summary>
+    public CustomRouterSlot? CustomRouter { get; private set; }
+
+    /// <summary>Gives the engine a custom router slot; called once, by the proxy that owns the engine, before it serves.</summary>
+    public CustomRouterSlot UseCustomRouter(Func<string, string, ICustomRouterScript>? compiler, Action<string>? warning)
+    {
+        CustomRouter = new CustomRouterSlot(compiler, Log, warning);
+        CustomRouter.Apply(Snapshot.Config);
+        return CustomRouter;
+    }
+
     /// <summary>Swaps in a reloaded config; requests already running keep the snapshot they started with.</summary>
     public void Apply(CcrConfig config)
     {
@@ -97,12 +108,18 @@ internal sealed class RouterEngine : IAsyncDisposable
         }
 
         _snapshot = new ConfigSnapshot(config);
+        CustomRouter?.Apply(config);
     }
 
     public async ValueTask DisposeAsync()
     {
         try
         {
+            if (CustomRouter is not null)
+            {
+                await CustomRouter.DisposeAsync().ConfigureAwait(false);
+            }
+
             await Quota.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
         finally

@@ -96,6 +96,20 @@ public sealed class CcrProxy : IAsyncDisposable
 
     internal RouterEngine Engine { get; }
 
+    /// <summary>Completes when the custom router script named by the config has loaded or been refused (at once when there is none).</summary>
+    internal Task CustomRouterLoaded => Engine.CustomRouter?.FileLoaded ?? Task.CompletedTask;
+
+    /// <summary>Why the config's custom router script was last refused, or null.</summary>
+    internal string? CustomRouterLoadError => Engine.CustomRouter?.LastLoadError;
+
+    /// <summary>Gives every request of this proxy to <paramref name="scriptText"/> (Register-CcrRouter) once it has compiled.</summary>
+    /// <exception cref="CustomRouterScriptException">It does not parse or cannot run here; the script in use stays.</exception>
+    internal Task RegisterCustomRouterAsync(string scriptText, string sourceName) =>
+        Engine.CustomRouter?.RegisterAsync(scriptText, sourceName) ?? throw new CustomRouterScriptException("This proxy has no custom router support.");
+
+    /// <summary>Removes the script <see cref="RegisterCustomRouterAsync"/> installed; false when there was none.</summary>
+    internal Task<bool> UnregisterCustomRouterAsync() => Engine.CustomRouter?.UnregisterAsync() ?? Task.FromResult(false);
+
     /// <summary>Finds a proxy running in this process on <paramref name="port"/>.</summary>
     public static CcrProxy? FindInProcess(int port)
     {
@@ -161,6 +175,9 @@ public sealed class CcrProxy : IAsyncDisposable
         {
             engine.Log.Warn("config: " + warning);
         }
+
+        // Before the port opens, so the script's first load (in the background) starts as early as it can.
+        engine.UseCustomRouter(options.CustomRouterCompiler, options.Warning);
 
         string stateFolder = options.StateFolder ?? ConfigPaths.StateFolder;
         string controlToken = ControlFile.NewToken();

@@ -34,4 +34,10 @@ public sealed class CcrProxyOptions
 
     /// <summary>Called with a message when a config reload is refused or the proxy has something to warn about.</summary>
     public Action<string>? Warning { get; init; }
+
+    /// <summary>
+    /// Compiles a custom router script (its text and where it came from) for this proxy; the PowerShell module supplies it. Null:
+    /// the proxy cannot run scripts, and a <c>CUSTOM_ROUTER_PATH</c> in the config is reported and otherwise ignored.
+    /// </summary>
+    internal Func<string, string, Routing.ICustomRouterScript>? CustomRouterCompiler { get; init; }
 }

@@ -48,6 +48,7 @@ internal sealed class CcrMetrics : IDisposable
     private readonly Counter<long> _usageTokens;
     private readonly Counter<long> _usageErrors;
     private readonly Counter<long> _usageFallbacks;
+    private readonly Counter<long> _customRouter;
     private readonly List<Action<StringBuilder>> _scrapeSections = new();
     private long _activeStreamCount;
     private long _requestsServed;
@@ -70,6 +71,8 @@ internal sealed class CcrMetrics : IDisposable
         _usageErrors = _meter.CreateCounter<long>("ccr.usage.errors", "{error}", "Upstream requests that failed, by provider, model and tier_name.");
         _usageFallbacks = _meter.CreateCounter<long>("ccr.usage.fallbacks", "{request}", "Upstream requests made because the route's first choice was skipped or failed, by provider, model and tier_name.");
 
+        _customRouter = _meter.CreateCounter<long>("ccr.custom_router", "{call}", "Custom router script calls, by outcome (chosen, kept, threw, timed_out, not_a_string, unknown_route, unavailable).");
+
         _families =
         [
             new Family(_requests, "ccr_requests_total", "counter", [Endpoint, Status]),
@@ -85,6 +88,7 @@ internal sealed class CcrMetrics : IDisposable
             new Family(_usageTokens, "ccr_usage_tokens_total", "counter", [ProviderLabel, ModelLabel, Kind]),
             new Family(_usageErrors, "ccr_usage_errors_total", "counter", [ProviderLabel, ModelLabel, TierName]),
             new Family(_usageFallbacks, "ccr_usage_fallbacks_total", "counter", [ProviderLabel, ModelLabel, TierName]),
+            new Family(_customRouter, "ccr_custom_router_total", "counter", [Outcome]),
         ];
 
         _listener = new MeterListener();
@@ -145,6 +149,9 @@ internal sealed class CcrMetrics : IDisposable
     /// <summary>A tier was skipped for local quota.</summary>
     public void RecordQuotaSkip(string provider, string? tierName) =>
         _quotaSkips.Add(1, Tag(ProviderLabel, provider), Tag(TierName, tierName));
+
+    /// <summary>One call of the custom router script ended with <paramref name="outcome"/>.</summary>
+    public void RecordCustomRouter(string outcome) => _customRouter.Add(1, Tag(Outcome, outcome));
 
     /// <summary>An upstream attempt took <paramref name="milliseconds"/>.</summary>
     public void RecordLatency(string provider, string? tierName, double milliseconds) =>

@@ -8,6 +8,7 @@ using Ccr.Core;
 using Ccr.Core.ClaudeCode;
 using Ccr.Core.Config;
 using Ccr.Core.Server;
+using Ccr.PowerShell.Routing;
 
 namespace Ccr.PowerShell.Commands;
 
@@ -157,7 +158,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         CcrProxy proxy;
         try
         {
-            proxy = CcrProxy.Start(new CcrProxyOptions { ConfigPath = configPath, Port = port, Mode = mode });
+            proxy = CcrProxy.Start(new CcrProxyOptions { ConfigPath = configPath, Port = port, Mode = mode, CustomRouterCompiler = RouterScriptCompiler.Compile });
         }
         catch (ProxyStartException e) when (e.Failure == ProxyStartFailure.PortInUse)
         {
@@ -182,6 +183,7 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             throw;
         }
 
+        WaitForCustomRouter(proxy);
         if (mode == ProxyMode.Detached)
         {
             // A detached child serves until stopped; a session's proxy is stopped by its attachment instead.
@@ -190,6 +192,24 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         }
 
         return proxy;
+    }
+
+    /// <summary>
+    /// Waits (on this pipeline thread, never a thread-pool one) until the config's CUSTOM_ROUTER_PATH script has loaded or been
+    /// refused, so the first request after Start-CcrProxy already goes through it. Opening its runspaces takes a moment; a
+    /// slow machine gets a bound, after which requests route without the script until it is ready.
+    /// </summary>
+    private void WaitForCustomRouter(CcrProxy proxy)
+    {
+        Task loaded = proxy.CustomRouterLoaded;
+        if (!loaded.IsCompleted && !loaded.Wait(TimeSpan.FromSeconds(30), _cancel.Token))
+        {
+            WriteWarning("The custom router script is still loading; requests use Ccr's own routing until it is ready.");
+        }
+        else if (proxy.CustomRouterLoadError is string refused)
+        {
+            WriteWarning(refused + " Requests use Ccr's own routing until the file is fixed; saving it reloads it.");
+        }
     }
 
     /// <summary>
@@ -205,7 +225,8 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
                 return;
             }
 
-            ProxyAttachment attachment = ProxyAttachment.Attach(new CcrProxyOptions { ConfigPath = configPath, Port = port, Mode = ProxyMode.Session }, serving);
+            // A session that takes the port over runs CUSTOM_ROUTER_PATH as the first one did.
+            ProxyAttachment attachment = ProxyAttachment.Attach(new CcrProxyOptions { ConfigPath = configPath, Port = port, Mode = ProxyMode.Session, CustomRouterCompiler = RouterScriptCompiler.Compile }, serving);
             s_attachments[port] = attachment;
             ModuleLifetime.Register(() =>
             {

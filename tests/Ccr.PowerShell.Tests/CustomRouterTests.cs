@@ -18,41 +18,27 @@ public sealed class CustomRouterTests : IAsyncLifetime
 {
     private static readonly TimeSpan s_eventWait = TimeSpan.FromSeconds(30);
 
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "ccr-router-" + Guid.NewGuid().ToString("N")[..10]);
     private readonly FakeUpstreamServer _upstream = FakeUpstreamServer.Start();
-    private readonly System.Management.Automation.PowerShell _ps = System.Management.Automation.PowerShell.Create(RunspaceMode.NewRunspace);
+    private readonly ModuleSession _session = new("ccr-router-") { StopCommand = "Stop-CcrProxy -Port $port -Confirm:$false -ErrorAction SilentlyContinue" };
     private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(60) };
-    private readonly int _port = FreePort();
+    private readonly int _port = ModuleSession.FreePort();
     private string _config = "";
     private string _script = "";
 
     public Task InitializeAsync()
     {
-        Directory.CreateDirectory(_folder);
-        _config = Path.Combine(_folder, "config.json");
-        _script = Path.Combine(_folder, "router.ps1");
-        _ps.AddCommand("Import-Module").AddParameter("Name", TestModule.Path).Invoke();
-        Assert.False(_ps.HadErrors, string.Join(Environment.NewLine, _ps.Streams.Error));
-        _ps.Runspace.SessionStateProxy.SetVariable("cfg", _config);
-        _ps.Runspace.SessionStateProxy.SetVariable("port", _port);
-        _ps.Runspace.SessionStateProxy.SetVariable("ccrHome", _folder);
-        Run("$env:CCR_HOME = $ccrHome");
+        _config = Path.Combine(_session.Folder, "config.json");
+        _script = Path.Combine(_session.Folder, "router.ps1");
+        _session.Set("cfg", _config);
+        _session.Set("port", _port);
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        Run("Stop-CcrProxy -Port $port -Confirm:$false -ErrorAction SilentlyContinue; $env:CCR_HOME = $null");
-        _ps.Dispose();
+        _session.Dispose();
         _client.Dispose();
         await _upstream.DisposeAsync();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     [Fact]
@@ -218,7 +204,7 @@ public sealed class CustomRouterTests : IAsyncLifetime
 
         await SendAsync("hello");
 
-        WarningRecord warning = Assert.Single(_ps.Streams.Warning);
+        WarningRecord warning = Assert.Single(_session.Ps.Streams.Warning);
         Assert.Contains("does not parse: line 2", warning.Message, StringComparison.Ordinal);
         Assert.Contains(_script, warning.Message, StringComparison.Ordinal);
         Assert.Equal(1, _upstream.CountFor("good"));
@@ -229,7 +215,7 @@ public sealed class CustomRouterTests : IAsyncLifetime
     {
         StartProxy("param($Request) 'fake,big'");
         await SendAsync("hello");
-        string other = Path.Combine(_folder, "other-router.ps1");
+        string other = Path.Combine(_session.Folder, "other-router.ps1");
         await File.WriteAllTextAsync(other, "param($Request) 'fake,other'");
 
         await File.WriteAllTextAsync(_config, (await File.ReadAllTextAsync(_config)).Replace("\"router.ps1\"", "\"other-router.ps1\"", StringComparison.Ordinal));
@@ -243,11 +229,11 @@ public sealed class CustomRouterTests : IAsyncLifetime
     {
         StartProxy("param($Request) 'fake,big'");
 
-        Run("Register-CcrRouter -ScriptBlock { param($Request) 'fake,other' }");
-        AssertNoErrors();
+        _session.Run("Register-CcrRouter -ScriptBlock { param($Request) 'fake,other' }");
+        _session.AssertNoErrors();
         await SendAsync("one");
-        Run("Unregister-CcrRouter");
-        AssertNoErrors();
+        _session.Run("Unregister-CcrRouter");
+        _session.AssertNoErrors();
         await SendAsync("two");
 
         Assert.Equal(1, _upstream.CountFor("other"));
@@ -259,11 +245,11 @@ public sealed class CustomRouterTests : IAsyncLifetime
     {
         StartProxy(script: null);
 
-        Run("Register-CcrRouter { param($Request) $null }");
-        AssertNoErrors();
+        _session.Run("Register-CcrRouter { param($Request) $null }");
+        _session.AssertNoErrors();
         await SendAsync("one");
-        Run("Register-CcrRouter { param($Request) 'fake,big' }");
-        AssertNoErrors();
+        _session.Run("Register-CcrRouter { param($Request) 'fake,big' }");
+        _session.AssertNoErrors();
         await SendAsync("two");
 
         Assert.Equal(1, _upstream.CountFor("good"));
@@ -275,10 +261,10 @@ public sealed class CustomRouterTests : IAsyncLifetime
     {
         StartProxy(script: null);
 
-        Run("Register-CcrRouter { param($Request) 'fake,big' } -WhatIf");
+        _session.Run("Register-CcrRouter { param($Request) 'fake,big' } -WhatIf");
         await SendAsync("hello");
 
-        AssertNoErrors();
+        _session.AssertNoErrors();
         Assert.Equal(1, _upstream.CountFor("good"));
     }
 
@@ -286,13 +272,13 @@ public sealed class CustomRouterTests : IAsyncLifetime
     public async Task RegisteredScriptBlock_ThatThrowsSleepsOrNamesAnUnknownRoute_FallsBackAndIsLogged()
     {
         StartProxy(script: null, timeoutMs: 1000);
-        Run("""
+        _session.Run("""
             Register-CcrRouter {
                 param($Request)
                 switch ($Request.LastUserText) { 'sleep' { Start-Sleep -Seconds 6 } 'throw' { throw 'registered boom' } default { 'nope,x' } }
             }
             """);
-        AssertNoErrors();
+        _session.AssertNoErrors();
 
         (_, TimeSpan took) = await SendAsync("sleep");
         await SendAsync("throw");
@@ -310,7 +296,7 @@ public sealed class CustomRouterTests : IAsyncLifetime
     public async Task RegisteredScriptBlock_SeesTheRequestObject_ButNotTheSessionsVariables()
     {
         StartProxy(script: null);
-        Run("""
+        _session.Run("""
             $sessionRoute = 'fake,other'
             Register-CcrRouter {
                 param($Request)
@@ -320,7 +306,7 @@ public sealed class CustomRouterTests : IAsyncLifetime
                     $Request.Model -eq 'claude-sonnet-4-5' -and $Request.LastUserText -eq 'pay') { 'fake,big' }
             }
             """);
-        AssertNoErrors();
+        _session.AssertNoErrors();
 
         await SendAsync("pay", system: "You are Claude Code.\n<env>\nWorking directory: /work/payments\nPlatform: linux\n</env>", tools: """[{"name":"Read","input_schema":{"type":"object"}}]""");
 
@@ -333,9 +319,9 @@ public sealed class CustomRouterTests : IAsyncLifetime
     {
         StartProxy("param($Request) 'fake,big'");
 
-        Run("$x = 'fake,other'; Register-CcrRouter { param($Request) $using:x }");
+        _session.Run("$x = 'fake,other'; Register-CcrRouter { param($Request) $using:x }");
 
-        ErrorRecord error = Assert.Single(_ps.Streams.Error);
+        ErrorRecord error = Assert.Single(_session.Ps.Streams.Error);
         Assert.Equal("RouterScriptInvalid,Ccr.PowerShell.Commands.RegisterCcrRouterCommand", error.FullyQualifiedErrorId);
         Assert.Contains("$using:", error.Exception.Message, StringComparison.Ordinal);
     }
@@ -343,9 +329,9 @@ public sealed class CustomRouterTests : IAsyncLifetime
     [Fact]
     public void RegisterCcrRouter_WithoutAProxyInTheSession_IsNoProxyInSession()
     {
-        Run("Register-CcrRouter { param($Request) $null }");
+        _session.Run("Register-CcrRouter { param($Request) $null }");
 
-        ErrorRecord error = Assert.Single(_ps.Streams.Error);
+        ErrorRecord error = Assert.Single(_session.Ps.Streams.Error);
         Assert.Equal("NoProxyInSession,Ccr.PowerShell.Commands.RegisterCcrRouterCommand", error.FullyQualifiedErrorId);
         Assert.Contains("Start-CcrProxy", error.Exception.Message, StringComparison.Ordinal);
     }
@@ -367,9 +353,9 @@ public sealed class CustomRouterTests : IAsyncLifetime
                 "CUSTOM_ROUTER_TIMEOUT_MS": {{timeoutMs}}{{routerPath}}
             }
             """);
-        File.WriteAllText(Path.Combine(_folder, ".env"), "CCR_TEST_ROUTER_KEY=sk-fake-0123456789\n");
-        Run("Start-CcrProxy -ConfigPath $cfg -Port $port");
-        AssertNoErrors();
+        File.WriteAllText(Path.Combine(_session.Folder, ".env"), "CCR_TEST_ROUTER_KEY=sk-fake-0123456789\n");
+        _session.Run("Start-CcrProxy -ConfigPath $cfg -Port $port");
+        _session.AssertNoErrors();
     }
 
     private async Task<(HttpStatusCode Status, TimeSpan Took)> SendAsync(string userText, string? system = null, string? tools = null)
@@ -413,7 +399,7 @@ public sealed class CustomRouterTests : IAsyncLifetime
     /// <summary>The decision log once it holds every one of <paramref name="expected"/> (it is written just after each answer).</summary>
     private async Task<string> LogAsync(params string[] expected)
     {
-        string path = Path.Combine(_folder, "logs", "ccr.log");
+        string path = Path.Combine(_session.Folder, "logs", "ccr.log");
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -437,20 +423,5 @@ public sealed class CustomRouterTests : IAsyncLifetime
     private static string FindLine(string log, string marker) =>
         log.Split('\n').FirstOrDefault(l => l.Contains(marker, StringComparison.Ordinal)) ?? "(no line with " + marker + " in the log:\n" + log + ")";
 
-    private Collection<PSObject> Run(string script)
-    {
-        _ps.Commands.Clear();
-        _ps.Streams.ClearStreams();
-        _ps.AddScript(script);
-        return _ps.Invoke();
-    }
 
-    private void AssertNoErrors() => Assert.False(_ps.HadErrors, string.Join(Environment.NewLine, _ps.Streams.Error));
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

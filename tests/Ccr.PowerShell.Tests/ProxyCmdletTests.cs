@@ -11,15 +11,13 @@ namespace Ccr.PowerShell.Tests;
 [Collection(CcrHomeCollection.Name)]
 public sealed class ProxyCmdletTests : IAsyncLifetime
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "ccr-ps-" + Guid.NewGuid().ToString("N")[..10]);
     private readonly FakeUpstreamServer _upstream = FakeUpstreamServer.Start();
-    private readonly System.Management.Automation.PowerShell _ps = System.Management.Automation.PowerShell.Create(RunspaceMode.NewRunspace);
+    private readonly ModuleSession _session = new("ccr-ps-");
     private string _config = "";
 
     public Task InitializeAsync()
     {
-        Directory.CreateDirectory(_folder);
-        _config = Path.Combine(_folder, "config.json");
+        _config = Path.Combine(_session.Folder, "config.json");
         File.WriteAllText(_config, $$"""
             {
                 "Providers": [
@@ -29,49 +27,24 @@ public sealed class ProxyCmdletTests : IAsyncLifetime
                 "Router": { "default": "fake,good" }
             }
             """);
-        _ps.AddCommand("Import-Module").AddParameter("Name", TestModule.Path).Invoke();
-        Assert.False(_ps.HadErrors, string.Join(Environment.NewLine, _ps.Streams.Error));
-        _ps.Runspace.SessionStateProxy.SetVariable("cfg", _config);
-        _ps.Runspace.SessionStateProxy.SetVariable("ccrHome", _folder);
-        Run("$env:CCR_HOME = $ccrHome");
+        _session.Set("cfg", _config);
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        Run("Stop-CcrProxy -Confirm:$false -ErrorAction SilentlyContinue; $env:CCR_HOME = $null");
-        _ps.Dispose();
+        _session.Dispose();
         await _upstream.DisposeAsync();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
-    private Collection<PSObject> Run(string script)
-    {
-        _ps.Commands.Clear();
-        _ps.Streams.ClearStreams();
-        _ps.AddScript(script);
-        return _ps.Invoke();
-    }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     [Fact]
     public void InvokeCcrMessage_SendsOneRequestPerPipelineItem()
     {
-        Collection<PSObject> results = Run("'one', 'two', 'three' | Invoke-CcrMessage -ConfigPath $cfg");
+        Collection<PSObject> results = _session.Run("'one', 'two', 'three' | Invoke-CcrMessage -ConfigPath $cfg");
 
-        Assert.False(_ps.HadErrors, string.Join(Environment.NewLine, _ps.Streams.Error));
+        _session.AssertNoErrors();
         Assert.Equal(3, results.Count);
         Assert.All(results, r => Assert.Equal("Hello from fake upstream", r.Properties["Text"].Value));
         Assert.Equal(3, _upstream.CountFor("good"));
@@ -82,10 +55,10 @@ public sealed class ProxyCmdletTests : IAsyncLifetime
     {
         _upstream.Script("denied", FakeReply.InvalidApiKey());
 
-        Collection<PSObject> results = Run("Invoke-CcrMessage 'hi' -Model fake,denied -ConfigPath $cfg; 'still running'");
+        Collection<PSObject> results = _session.Run("Invoke-CcrMessage 'hi' -Model fake,denied -ConfigPath $cfg; 'still running'");
 
         Assert.Equal("still running", Assert.Single(results).BaseObject);
-        ErrorRecord error = Assert.Single(_ps.Streams.Error);
+        ErrorRecord error = Assert.Single(_session.Ps.Streams.Error);
         Assert.Equal("AuthenticationFailed,Ccr.PowerShell.Commands.InvokeCcrMessageCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
     }
@@ -93,9 +66,9 @@ public sealed class ProxyCmdletTests : IAsyncLifetime
     [Fact]
     public void InvokeCcrMessage_UnknownPreset_IsObjectNotFound()
     {
-        Run("Invoke-CcrMessage 'hi' -Preset nope -ConfigPath $cfg");
+        _session.Run("Invoke-CcrMessage 'hi' -Preset nope -ConfigPath $cfg");
 
-        ErrorRecord error = Assert.Single(_ps.Streams.Error);
+        ErrorRecord error = Assert.Single(_session.Ps.Streams.Error);
         Assert.Equal("NotFound,Ccr.PowerShell.Commands.InvokeCcrMessageCommand", error.FullyQualifiedErrorId);
         Assert.Contains("nope", error.Exception.Message, StringComparison.Ordinal);
     }
@@ -103,9 +76,9 @@ public sealed class ProxyCmdletTests : IAsyncLifetime
     [Fact]
     public void InvokeCcrMessage_SendsSystemMaxTokensAndTemperature()
     {
-        Run("Invoke-CcrMessage 'hi' -Model fake,good -System 'be brief' -MaxTokens 77 -Temperature 0.25 -ConfigPath $cfg");
+        _session.Run("Invoke-CcrMessage 'hi' -Model fake,good -System 'be brief' -MaxTokens 77 -Temperature 0.25 -ConfigPath $cfg");
 
-        Assert.False(_ps.HadErrors, string.Join(Environment.NewLine, _ps.Streams.Error));
+        _session.AssertNoErrors();
         string body = Assert.Single(_upstream.Requests).Body;
         Assert.Contains("be brief", body, StringComparison.Ordinal);
         Assert.Contains("77", body, StringComparison.Ordinal);
@@ -117,9 +90,9 @@ public sealed class ProxyCmdletTests : IAsyncLifetime
     {
         _upstream.Script("good", FakeReply.InvalidApiKey());
 
-        Collection<PSObject> results = Run("Test-CcrProvider -ConfigPath $cfg | Where-Object Status -ne Ok");
+        Collection<PSObject> results = _session.Run("Test-CcrProvider -ConfigPath $cfg | Where-Object Status -ne Ok");
 
-        Assert.False(_ps.HadErrors, string.Join(Environment.NewLine, _ps.Streams.Error));
+        _session.AssertNoErrors();
         var checks = results.Select(r => r.Properties["Provider"].Value + "/" + r.Properties["Check"].Value + "/" + r.Properties["Status"].Value).ToList();
         Assert.Contains("fake/Auth/Failed", checks);
         Assert.Contains("nokey/KeyVariable/Failed", checks);
@@ -131,11 +104,11 @@ public sealed class ProxyCmdletTests : IAsyncLifetime
     [Fact]
     public void TestCcrProvider_Offline_SendsNothing_AndUnknownNameIsAnError()
     {
-        Collection<PSObject> results = Run("Test-CcrProvider -ConfigPath $cfg -Name fake, ghost -Offline");
+        Collection<PSObject> results = _session.Run("Test-CcrProvider -ConfigPath $cfg -Name fake, ghost -Offline");
 
         Assert.Equal(new[] { "KeyVariable", "KeyFormat", "Endpoint", "Models" }, results.Select(r => (string)r.Properties["Check"].Value));
         Assert.Empty(_upstream.Requests);
-        ErrorRecord error = Assert.Single(_ps.Streams.Error);
+        ErrorRecord error = Assert.Single(_session.Ps.Streams.Error);
         Assert.Equal("ProviderNotFound,Ccr.PowerShell.Commands.TestCcrProviderCommand", error.FullyQualifiedErrorId);
     }
 
@@ -145,11 +118,11 @@ public sealed class ProxyCmdletTests : IAsyncLifetime
         using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
         int port = ((IPEndPoint)holder.LocalEndpoint).Port;
-        _ps.Runspace.SessionStateProxy.SetVariable("port", port);
+        _session.Set("port", port);
 
-        Run("Start-CcrProxy -Port $port -ConfigPath $cfg");
+        _session.Run("Start-CcrProxy -Port $port -ConfigPath $cfg");
 
-        ErrorRecord error = Assert.Single(_ps.Streams.Error);
+        ErrorRecord error = Assert.Single(_session.Ps.Streams.Error);
         Assert.Equal("PortInUse,Ccr.PowerShell.Commands.StartCcrProxyCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ResourceUnavailable, error.CategoryInfo.Category);
         Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Exception.Message, StringComparison.Ordinal);
@@ -159,28 +132,28 @@ public sealed class ProxyCmdletTests : IAsyncLifetime
     [Fact]
     public void StartCcrProxy_WhatIf_StartsNothing_AndStopWithoutProxyIsNotFound()
     {
-        int port = FreePort();
-        _ps.Runspace.SessionStateProxy.SetVariable("port", port);
+        int port = ModuleSession.FreePort();
+        _session.Set("port", port);
 
-        Collection<PSObject> started = Run("Start-CcrProxy -Port $port -ConfigPath $cfg -WhatIf -PassThru; Get-CcrProxy -Port $port -ErrorAction SilentlyContinue");
+        Collection<PSObject> started = _session.Run("Start-CcrProxy -Port $port -ConfigPath $cfg -WhatIf -PassThru; Get-CcrProxy -Port $port -ErrorAction SilentlyContinue");
         Assert.Empty(started);
 
-        Run("Stop-CcrProxy -Port $port");
-        ErrorRecord error = Assert.Single(_ps.Streams.Error);
+        _session.Run("Stop-CcrProxy -Port $port");
+        ErrorRecord error = Assert.Single(_session.Ps.Streams.Error);
         Assert.Equal("ProxyNotFound,Ccr.PowerShell.Commands.StopCcrProxyCommand", error.FullyQualifiedErrorId);
     }
 
     [Fact]
     public void InvokeCcrMessage_SharesTheRunningProxysTierState()
     {
-        int port = FreePort();
-        _ps.Runspace.SessionStateProxy.SetVariable("port", port);
+        int port = ModuleSession.FreePort();
+        _session.Set("port", port);
         File.WriteAllText(_config, File.ReadAllText(_config).Replace("\"Router\": { \"default\": \"fake,good\" }", "\"Router\": { \"tiers\": [\"fake,denied\", \"fake,good\"] }", StringComparison.Ordinal));
         _upstream.Script("denied", FakeReply.ServerError());
 
-        Collection<PSObject> tiers = Run("$null = Start-CcrProxy -Port $port -ConfigPath $cfg; $null = Invoke-CcrMessage 'hi' -ConfigPath $cfg; Get-CcrTier -ConfigPath $cfg");
+        Collection<PSObject> tiers = _session.Run("$null = Start-CcrProxy -Port $port -ConfigPath $cfg; $null = Invoke-CcrMessage 'hi' -ConfigPath $cfg; Get-CcrTier -ConfigPath $cfg");
 
-        Assert.False(_ps.HadErrors, string.Join(Environment.NewLine, _ps.Streams.Error));
+        _session.AssertNoErrors();
         Assert.Equal(true, tiers[0].Properties["IsLive"].Value);
         Assert.True((long)tiers[0].Properties["Failures"].Value >= 1);
         Assert.Equal(1L, tiers[1].Properties["Requests"].Value);

@@ -11,17 +11,16 @@ namespace Ccr.PowerShell.Tests;
 /// Watch-CcrProxy in a runspace, which is not a console host: one text snapshot on the pipeline, the proxy it picks,
 /// and the error when none answers. The live terminal view is driven in tmux by tests/pester/Dashboard.Tests.ps1.
 /// </summary>
+[Collection(CcrHomeCollection.Name)]
 public sealed class WatchCcrProxyTests : IAsyncLifetime
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "ccr-ps-watch-" + Guid.NewGuid().ToString("N")[..10]);
     private readonly FakeUpstreamServer _upstream = FakeUpstreamServer.Start();
-    private readonly System.Management.Automation.PowerShell _ps = System.Management.Automation.PowerShell.Create(RunspaceMode.NewRunspace);
-    private readonly int _port = FreePort();
+    private readonly ModuleSession _session = new("ccr-ps-watch-");
+    private readonly int _port = ModuleSession.FreePort();
 
     public Task InitializeAsync()
     {
-        Directory.CreateDirectory(_folder);
-        string config = Path.Combine(_folder, "config.json");
+        string config = Path.Combine(_session.Folder, "config.json");
         File.WriteAllText(config, $$"""
             {
                 "APIKEY": "watch-test-key",
@@ -32,39 +31,27 @@ public sealed class WatchCcrProxyTests : IAsyncLifetime
                 "Router": { "default": "fake,good", "tiers": ["fake,good", "nokey,other"] }
             }
             """);
-        _ps.AddCommand("Import-Module").AddParameter("Name", TestModule.Path).Invoke();
-        Assert.False(_ps.HadErrors, string.Join(Environment.NewLine, _ps.Streams.Error));
-        _ps.Runspace.SessionStateProxy.SetVariable("cfg", config);
-        _ps.Runspace.SessionStateProxy.SetVariable("ccrHome", _folder);
-        _ps.Runspace.SessionStateProxy.SetVariable("port", _port);
-        Run("$env:CCR_HOME = $ccrHome");
+        _session.Set("cfg", config);
+        _session.Set("port", _port);
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        Run("Stop-CcrProxy -Confirm:$false -ErrorAction SilentlyContinue; $env:CCR_HOME = $null");
-        _ps.Dispose();
+        _session.Dispose();
         await _upstream.DisposeAsync();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     [Fact]
     public void NotAConsoleHost_WritesOneSnapshot_OfTheSessionsProxy_WithItsKey()
     {
-        Run("Start-CcrProxy -Port $port -ConfigPath $cfg -WarningAction SilentlyContinue | Out-Null; Invoke-CcrMessage 'Hi' | Out-Null; Invoke-CcrMessage 'Again' | Out-Null");
-        Assert.False(_ps.HadErrors, string.Join(Environment.NewLine, _ps.Streams.Error));
+        _session.Run("Start-CcrProxy -Port $port -ConfigPath $cfg -WarningAction SilentlyContinue | Out-Null; Invoke-CcrMessage 'Hi' | Out-Null; Invoke-CcrMessage 'Again' | Out-Null");
+        _session.AssertNoErrors();
 
         // No -Port and no -ConfigPath: the proxy this session started, with its config's APIKEY.
-        Collection<PSObject> output = Run("Watch-CcrProxy");
+        Collection<PSObject> output = _session.Run("Watch-CcrProxy");
 
-        Assert.False(_ps.HadErrors, string.Join(Environment.NewLine, _ps.Streams.Error));
+        _session.AssertNoErrors();
         string frame = Assert.IsType<string>(Assert.Single(output).BaseObject);
         Assert.Contains("127.0.0.1:" + _port, frame, StringComparison.Ordinal);
         Assert.Matches(@"fake\s+good\s+ccr-fake\s+Ready\s+2\s+0", frame);
@@ -77,12 +64,12 @@ public sealed class WatchCcrProxyTests : IAsyncLifetime
     [Fact]
     public void NoProxyOnThePort_IsProxyNotRunning_NamingThePort()
     {
-        int free = FreePort();
-        _ps.Runspace.SessionStateProxy.SetVariable("free", free);
+        int free = ModuleSession.FreePort();
+        _session.Set("free", free);
 
-        Run("Watch-CcrProxy -Port $free");
+        _session.Run("Watch-CcrProxy -Port $free");
 
-        ErrorRecord error = Assert.Single(_ps.Streams.Error);
+        ErrorRecord error = Assert.Single(_session.Ps.Streams.Error);
         Assert.Equal("ProxyNotRunning,Ccr.PowerShell.Commands.WatchCcrProxyCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ResourceUnavailable, error.CategoryInfo.Category);
         Assert.Contains("127.0.0.1:" + free, error.Exception.Message, StringComparison.Ordinal);
@@ -92,30 +79,16 @@ public sealed class WatchCcrProxyTests : IAsyncLifetime
     [Fact]
     public void WrongKey_ShowsTheRefusal_InsteadOfFigures()
     {
-        Run("Start-CcrProxy -Port $port -ConfigPath $cfg -WarningAction SilentlyContinue | Out-Null");
-        string other = Path.Combine(_folder, "other.json");
+        _session.Run("Start-CcrProxy -Port $port -ConfigPath $cfg -WarningAction SilentlyContinue | Out-Null");
+        string other = Path.Combine(_session.Folder, "other.json");
         File.WriteAllText(other, """{ "APIKEY": "not-the-key", "Providers": [], "Router": {} }""");
-        _ps.Runspace.SessionStateProxy.SetVariable("other", other);
+        _session.Set("other", other);
 
-        Collection<PSObject> output = Run("Watch-CcrProxy -Port $port -ConfigPath $other -WarningAction SilentlyContinue");
+        Collection<PSObject> output = _session.Run("Watch-CcrProxy -Port $port -ConfigPath $other -WarningAction SilentlyContinue");
 
         string frame = Assert.IsType<string>(Assert.Single(output).BaseObject);
         Assert.Contains("refused the key (401)", frame, StringComparison.Ordinal);
         Assert.Contains("-ConfigPath", frame, StringComparison.Ordinal);
     }
 
-    private Collection<PSObject> Run(string script)
-    {
-        _ps.Commands.Clear();
-        _ps.Streams.ClearStreams();
-        _ps.AddScript(script);
-        return _ps.Invoke();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

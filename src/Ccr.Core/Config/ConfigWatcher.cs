@@ -1,24 +1,17 @@
 namespace Ccr.Core.Config;
 
 /// <summary>
-/// Keeps <see cref="Current"/> in step with the config file: a <see cref="FileSystemWatcher"/> on its folder
-/// (debounced, since editors write in bursts) plus a light poll of size and modification time for file
-/// systems that miss events. A file that does not load keeps the last good config and raises
+/// Keeps <see cref="Current"/> in step with the config file, reloading when <see cref="FileChangeWatcher"/> says it
+/// may have changed and its text really did. A file that does not load keeps the last good config and raises
 /// <see cref="ReloadFailed"/>. Events are raised on a thread-pool thread.
 /// </summary>
 public sealed class ConfigWatcher : IDisposable
 {
-    private static readonly bool s_namesIgnoreCase = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS();
-
     private readonly string _path;
     private readonly ConfigLoadOptions? _options;
-    private readonly TimeSpan _debounce;
-    private readonly FileSystemWatcher? _watcher;
-    private readonly Timer _debounceTimer;
-    private readonly Timer _pollTimer;
+    private readonly FileChangeWatcher _watcher;
     private readonly object _gate = new();
     private CcrConfig _current;
-    private (DateTime Modified, long Length) _lastSeen;
     private string? _lastText;
     private bool _disposed;
 
@@ -32,27 +25,22 @@ public sealed class ConfigWatcher : IDisposable
         ArgumentNullException.ThrowIfNull(path);
         _path = Path.GetFullPath(path);
         _options = options;
-        _debounce = debounce ?? TimeSpan.FromMilliseconds(200);
-        _lastSeen = Stamp();
-        _lastText = ReadText();
-        ConfigLoadResult first = _lastText is null ? ConfigLoader.Load(_path, options) : ConfigLoader.LoadFromText(_lastText, _path, options);
-        _current = first.GetConfigOrThrow();
-
-        _debounceTimer = new Timer(_ => Reload(force: false), null, Timeout.Infinite, Timeout.Infinite);
-        TimeSpan poll = pollInterval ?? TimeSpan.FromSeconds(2);
-        _pollTimer = new Timer(_ => Poll(), null, poll, poll);
-        string? folder = Path.GetDirectoryName(_path);
-        if (folder is not null && Directory.Exists(folder))
+        lock (_gate)
         {
-            _watcher = new FileSystemWatcher(folder)
+            // Watching starts before the first read, so an edit made while it loads is not missed; a change it reports
+            // meanwhile waits on the gate and then compares against the text loaded here.
+            _watcher = new FileChangeWatcher(_path, () => Reload(force: false), debounce, pollInterval);
+            try
             {
-                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName | NotifyFilters.CreationTime,
-                IncludeSubdirectories = false,
-            };
-            _watcher.Changed += OnFileEvent;
-            _watcher.Created += OnFileEvent;
-            _watcher.Renamed += OnFileEvent;
-            _watcher.EnableRaisingEvents = true;
+                _lastText = ReadText();
+                ConfigLoadResult first = _lastText is null ? ConfigLoader.Load(_path, options) : ConfigLoader.LoadFromText(_lastText, _path, options);
+                _current = first.GetConfigOrThrow();
+            }
+            catch
+            {
+                _watcher.Dispose();
+                throw;
+            }
         }
     }
 
@@ -87,45 +75,7 @@ public sealed class ConfigWatcher : IDisposable
             _disposed = true;
         }
 
-        _watcher?.Dispose();
-        _debounceTimer.Dispose();
-        _pollTimer.Dispose();
-    }
-
-    private void OnFileEvent(object sender, FileSystemEventArgs e)
-    {
-        if (IsWatchedFile(e.Name, Path.GetFileName(_path), s_namesIgnoreCase))
-        {
-            Schedule();
-        }
-    }
-
-    /// <summary>
-    /// Whether an event's name is the config file's. Only names are compared (the watcher sees one folder, no
-    /// subfolders): on macOS the event's folder may come back resolved (/private/var/... for /var/...), so a
-    /// full-path comparison would miss it. With <paramref name="ignoreCase"/> (Windows, and macOS whose default
-    /// file system is case-insensitive) <c>Config.json</c> given by the user is the <c>config.json</c> on disk.
-    /// </summary>
-    internal static bool IsWatchedFile(string? eventName, string fileName, bool ignoreCase) =>
-        eventName is not null && string.Equals(Path.GetFileName(eventName), fileName, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
-
-    private void Poll()
-    {
-        if (Stamp() != _lastSeen)
-        {
-            Schedule();
-        }
-    }
-
-    private void Schedule()
-    {
-        lock (_gate)
-        {
-            if (!_disposed)
-            {
-                _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
-            }
-        }
+        _watcher.Dispose();
     }
 
     private ConfigLoadResult? Reload(bool force)
@@ -138,7 +88,6 @@ public sealed class ConfigWatcher : IDisposable
                 return null;
             }
 
-            _lastSeen = Stamp();
             string? text = ReadText();
             if (!force && string.Equals(text, _lastText, StringComparison.Ordinal))
             {
@@ -168,19 +117,6 @@ public sealed class ConfigWatcher : IDisposable
         }
 
         return result;
-    }
-
-    private (DateTime, long) Stamp()
-    {
-        try
-        {
-            var info = new FileInfo(_path);
-            return info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1);
-        }
-        catch (IOException)
-        {
-            return (DateTime.MinValue, -1);
-        }
     }
 
     private string? ReadText()

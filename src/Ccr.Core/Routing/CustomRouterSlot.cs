@@ -17,7 +17,7 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
     private readonly Action<string>? _warning;
     private readonly SemaphoreSlim _loadGate = new(1, 1);
     private readonly object _gate = new();
-    private ScriptFileWatcher? _watcher;
+    private FileChangeWatcher? _watcher;
     private string? _path;
     private string? _loadedText;
     private ICustomRouterScript? _fileScript;
@@ -86,7 +86,7 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
                 return;
             }
 
-            _watcher = new ScriptFileWatcher(path, () => _ = LoadFileAsync(path, pathChanged: false));
+            _watcher = new FileChangeWatcher(path, () => _ = LoadFileAsync(path, pathChanged: false));
             FileLoaded = LoadFileAsync(path, pathChanged: true);
         }
     }

@@ -110,5 +110,5 @@ public class ConfigPortabilityTests
     [InlineData("config.json.bak", "config.json", true, false)]
     [InlineData(null, "config.json", true, false)]
     public void WatcherEvents_CompareNamesAsTheFileSystemDoes(string? eventName, string fileName, bool ignoreCase, bool matches) =>
-        Assert.Equal(matches, ConfigWatcher.IsWatchedFile(eventName, fileName, ignoreCase));
+        Assert.Equal(matches, FileChangeWatcher.IsWatchedFile(eventName, fileName, ignoreCase));
 }

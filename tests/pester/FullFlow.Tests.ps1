@@ -9,11 +9,7 @@ BeforeAll {
     # Every Ccr file (state, logs, control tokens) of this run, and of the child sessions, stays here.
     $env:CCR_HOME = $root
 
-    function script:Get-FreePort {
-        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $port
-    }
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
 
     function script:Test-PortFree([int] $Port) {
         try { $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, $Port); $l.Start(); $l.Stop(); $true }
@@ -36,7 +32,6 @@ BeforeAll {
         [pscustomobject]@{ ExitCode = $p.ExitCode; Out = $out.Result.Trim(); Err = $err.Result.Trim(); Pid = $p.Id }
     }
 
-    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $upstream = Start-FakeUpstream
     $script:fake = $upstream.Process
     $script:fakeBase = $upstream.BaseUrl

@@ -9,11 +9,7 @@ BeforeAll {
     $env:CCR_HOME = $root
     Import-Module $env:CCR_TEST_MODULE -Force
 
-    function script:Get-FreePort {
-        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $port
-    }
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
 
     function script:Test-PortFree([int] $Port) {
         try { $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, $Port); $l.Start(); $l.Stop(); $true }
@@ -56,7 +52,6 @@ BeforeAll {
         $client.PostAsync("http://127.0.0.1:$Port/v1/messages", $content)
     }
 
-    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $upstream = Start-FakeUpstream
     $script:fake = $upstream.Process
     $script:fakeBase = $upstream.BaseUrl

@@ -12,11 +12,7 @@ BeforeAll {
     New-Item -ItemType Directory -Path $root -Force | Out-Null
     $env:CCR_HOME = $root
 
-    function script:Get-FreePort {
-        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $port
-    }
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
 
     function script:Start-RedisServer([int] $Port) {
         $exe = (Get-Command redis-server -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
@@ -51,7 +47,6 @@ BeforeAll {
         Invoke-RestMethod -Method Post -Uri "http://127.0.0.1:$Port/v1/messages" -ContentType 'application/json' -Body $body
     }
 
-    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $upstream = Start-FakeUpstream
     $script:fake = $upstream.Process
     $script:fakeBase = $upstream.BaseUrl

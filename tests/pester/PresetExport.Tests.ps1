@@ -16,11 +16,6 @@ BeforeAll {
     $script:fake = $upstream.Process
     $script:fakeBase = $upstream.BaseUrl
 
-    function script:Get-FreePort {
-        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $port
-    }
     function script:New-Folder {
         $folder = Join-Path $root ([guid]::NewGuid().ToString('N'))
         New-Item -ItemType Directory -Path $folder | Out-Null

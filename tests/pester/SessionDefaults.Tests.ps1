@@ -13,13 +13,8 @@ BeforeAll {
     Remove-Item Env:QWEN_API_KEY -ErrorAction Ignore
     $env:CCR_TEST_FAKE_KEY = 'sk-fake-0123456789'
 
-    function script:Get-FreePort {
-        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $port
-    }
-
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+
     $upstream = Start-FakeUpstream
     $script:fake = $upstream.Process
     $script:fakeBase = $upstream.BaseUrl

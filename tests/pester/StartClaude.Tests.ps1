@@ -53,11 +53,6 @@ exit "${CCR_FAKE_CLAUDE_EXIT:-0}"
     $script:fake = $upstream.Process
     $script:fakeBase = $upstream.BaseUrl
 
-    function script:Get-FreePort {
-        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $port
-    }
     function script:New-Config([int] $Port) {
         $path = Join-Path $root ("config-$Port.json")
         Set-Content -LiteralPath $path -Encoding utf8NoBOM -Value @"

@@ -8,11 +8,7 @@ BeforeAll {
     $env:NO_COLOR = $null
     $env:CCR_HOME = Join-Path $TestDrive 'ccr-home'
 
-    function script:Get-FreePort {
-        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $port
-    }
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
 
     function script:Get-Bytes([string] $Path) { [Convert]::ToBase64String([IO.File]::ReadAllBytes($Path)) }
 

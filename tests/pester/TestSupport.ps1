@@ -13,3 +13,10 @@ function Start-FakeUpstream {
     if ($line -notmatch '^listening (http://\S+?)/?$') { throw "FakeUpstream said '$line'." }
     [pscustomobject]@{ Process = $process; BaseUrl = $Matches[1] }
 }
+
+function Get-FreePort {
+    # A loopback port nothing listens on right now (the OS picks it; the probe is closed again at once).
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+    $port
+}

@@ -10,11 +10,7 @@ BeforeAll {
     $script:oldKey = $env:CCR_USAGE_TEST_KEY
     $env:CCR_USAGE_TEST_KEY = 'sk-paid-0123456789abcdef'
 
-    function script:Get-FreePort {
-        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $port
-    }
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
 
     function script:Invoke-ChildPwsh([string] $Command, [int] $TimeoutSeconds = 60) {
         $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
@@ -36,7 +32,6 @@ BeforeAll {
         Invoke-RestMethod -Method Post -Uri "http://127.0.0.1:$Port/v1/messages" -ContentType 'application/json' -Body $body | Out-Null
     }
 
-    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $upstream = Start-FakeUpstream
     $script:fake = $upstream.Process
     $script:fakeBase = $upstream.BaseUrl

@@ -137,9 +137,7 @@ internal static class CustomRouterScenario
         foreach (CustomRouterRow r in rows)
         {
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Variant} | {r.Samples} | {F(r.P50, "0.000")} | {F(r.P99, "0.000")} | {F(r.AddedP50Micros, "0")} | {F(r.AddedP99Micros, "0")} | {F(r.SameProcessAddedP50Micros, "0")} | {(r.Error ?? "").Replace("|", "\\|", StringComparison.Ordinal)} |"));
+                $"| {r.Variant} | {r.Samples} | {ResultsWriter.F(r.P50, "0.000")} | {ResultsWriter.F(r.P99, "0.000")} | {ResultsWriter.F(r.AddedP50Micros, "0")} | {ResultsWriter.F(r.AddedP99Micros, "0")} | {ResultsWriter.F(r.SameProcessAddedP50Micros, "0")} | {ResultsWriter.Escape(r.Error ?? "")} |"));
         }
     }
-
-    private static string F(double value, string format) => double.IsNaN(value) ? "-" : value.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -121,7 +121,7 @@ internal static class DashboardScenario
             DashboardRow? off = rows.Find(r => r.Connections == row.Connections && !r.Attached);
             string added = row.Attached && off is not null ? (row.P50 - off.P50).ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "";
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Connections} | {(row.Attached ? "attached" : "off")} | {row.RequestsPerSecond:0} | {row.P50:0.000} | {row.P99:0.000} | {added} | {(row.Attached ? row.Polls.ToString(CultureInfo.InvariantCulture) : "")} | {(row.Error ?? "").Replace("|", "\\|", StringComparison.Ordinal)} |"));
+                $"| {row.Connections} | {(row.Attached ? "attached" : "off")} | {row.RequestsPerSecond:0} | {row.P50:0.000} | {row.P99:0.000} | {added} | {(row.Attached ? row.Polls.ToString(CultureInfo.InvariantCulture) : "")} | {ResultsWriter.Escape(row.Error ?? "")} |"));
         }
     }
 }

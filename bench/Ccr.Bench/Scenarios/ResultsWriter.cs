@@ -244,9 +244,11 @@ internal static class ResultsWriter
     private static string Added(double value, double? direct, string target)
         => target == Direct || direct is not double d || double.IsNaN(value) || double.IsNaN(d) ? "-" : (value - d).ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
 
-    private static string F(double value, string format) => double.IsNaN(value) ? "-" : value.ToString(format, CultureInfo.InvariantCulture);
+    /// <summary>A table cell for a figure: "-" for NaN (not measured), else the invariant format.</summary>
+    internal static string F(double value, string format) => double.IsNaN(value) ? "-" : value.ToString(format, CultureInfo.InvariantCulture);
 
-    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
+    /// <summary>Text for a table cell: pipes escaped and line breaks flattened so the row stays one row.</summary>
+    internal static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

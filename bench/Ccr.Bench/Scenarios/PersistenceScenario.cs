@@ -23,7 +23,8 @@ internal static class PersistenceScenario
 
     public static async Task<List<PersistenceRow>> RunAsync(int mockPort, string work, int samples, CancellationToken ct)
     {
-        string? redisServer = FindRedisServer();
+        // Windows has no official redis-server; a port (Memurai, or WSL's) would be redis-server.exe on PATH.
+        string? redisServer = Launchers.FindOnPath(OperatingSystem.IsWindows() ? "redis-server.exe" : "redis-server");
         if (redisServer is null)
         {
             return [new PersistenceRow("redis", 0, double.NaN, double.NaN, null, "redis-server is not on PATH (apt-get install redis-server)")];
@@ -175,20 +176,5 @@ internal static class PersistenceScenario
                 await Task.Delay(20, ct);
             }
         }
-    }
-
-    private static string? FindRedisServer()
-    {
-        string name = OperatingSystem.IsWindows() ? "redis-server.exe" : "redis-server";
-        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 }

@@ -209,7 +209,8 @@ internal static class Launchers
         });
     }
 
-    private static string? FindOnPath(string file)
+    /// <summary>The full path of <paramref name="file"/> in the first PATH folder that holds it, or null.</summary>
+    internal static string? FindOnPath(string file)
     {
         foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {

@@ -11,11 +11,6 @@ BeforeAll {
 
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
 
-    function script:Test-PortFree([int] $Port) {
-        try { $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, $Port); $l.Start(); $l.Stop(); $true }
-        catch { $false }
-    }
-
     # A session with the profile line: it starts (or finds) the proxy, says 'ready', and exits once its stop file appears.
     function script:Start-Session([string] $Name) {
         $stop = Join-Path $root "$Name.stop"

@@ -20,3 +20,25 @@ function Get-FreePort {
     $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
     $port
 }
+
+function Test-PortFree([int] $Port) {
+    # Whether nothing listens on the loopback port now (a listener of our own can take it).
+    try { $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, $Port); $l.Start(); $l.Stop(); $true }
+    catch { $false }
+}
+
+function Invoke-ChildPwsh([string] $Command, [int] $TimeoutSeconds = 60) {
+    # The same pwsh as this one (a dotnet tool: the muxer plus pwsh.dll), with a bounded run time.
+    $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+        $psi.ArgumentList.Add([Reflection.Assembly]::GetEntryAssembly().Location)
+    }
+    foreach ($a in @('-NoProfile', '-NonInteractive', '-Command', $Command)) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true
+    $psi.UseShellExecute = $false
+    $p = [Diagnostics.Process]::Start($psi)
+    $p.StandardInput.Close()
+    $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
+    if (-not $p.WaitForExit($TimeoutSeconds * 1000)) { $p.Kill($true); throw "child pwsh timed out: $Command" }
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Out = $out.Result.Trim(); Err = $err.Result.Trim(); Pid = $p.Id }
+}

@@ -12,21 +12,6 @@ BeforeAll {
 
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
 
-    function script:Invoke-ChildPwsh([string] $Command, [int] $TimeoutSeconds = 60) {
-        $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-            $psi.ArgumentList.Add([Reflection.Assembly]::GetEntryAssembly().Location)
-        }
-        foreach ($a in @('-NoProfile', '-NonInteractive', '-Command', $Command)) { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true
-        $psi.UseShellExecute = $false
-        $p = [Diagnostics.Process]::Start($psi)
-        $p.StandardInput.Close()
-        $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
-        if (-not $p.WaitForExit($TimeoutSeconds * 1000)) { $p.Kill($true); throw "child pwsh timed out: $Command" }
-        [pscustomobject]@{ ExitCode = $p.ExitCode; Out = $out.Result.Trim(); Err = $err.Result.Trim() }
-    }
-
     function script:Send-Message([int] $Port) {
         $body = '{"model":"paid,qwen3-coder-plus","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}'
         Invoke-RestMethod -Method Post -Uri "http://127.0.0.1:$Port/v1/messages" -ContentType 'application/json' -Body $body | Out-Null

@@ -38,6 +38,34 @@ internal static class ClaudeCodeUserId
         return userId[(marker + LegacyMarker.Length)..];
     }
 
+    /// <summary>
+    /// The string value of <c>session_id</c> in the JSON object that <paramref name="reader"/> starts at (other members are
+    /// skipped, never decoded), or null when it has none or is not an object. Claude Code names its session this way in
+    /// both the user_id object and the status-line JSON it pipes to the command; each caller picks its reader options.
+    /// </summary>
+    /// <exception cref="JsonException">The text is not JSON.</exception>
+    internal static string? ReadSessionIdProperty(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isSession = reader.ValueTextEquals("session_id"u8);
+            reader.Read();
+            if (isSession)
+            {
+                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+
+            reader.Skip();
+        }
+
+        return null;
+    }
+
     private static string? FromJson(string userId)
     {
         byte[] rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(userId.Length));
@@ -45,25 +73,8 @@ internal static class ClaudeCodeUserId
         {
             int length = Encoding.UTF8.GetBytes(userId, rented);
             var reader = new Utf8JsonReader(rented.AsSpan(0, length));
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                bool isSession = reader.ValueTextEquals("session_id"u8);
-                reader.Read();
-                if (isSession)
-                {
-                    string? id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                    return string.IsNullOrEmpty(id) ? null : id;
-                }
-
-                reader.Skip();
-            }
-
-            return null;
+            string? id = ReadSessionIdProperty(ref reader);
+            return string.IsNullOrEmpty(id) ? null : id;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {

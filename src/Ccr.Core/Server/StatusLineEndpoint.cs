@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Ccr.Core.Protocol;
 using Ccr.Core.Routing;
 using Ccr.Core.Server.Http;
 using Ccr.Core.Sessions;
@@ -35,24 +36,9 @@ internal static class StatusLineEndpoint
 
         try
         {
+            // Only session_id is read; model, workspace, cost... are skipped, never decoded.
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                bool isSession = reader.ValueTextEquals("session_id"u8);
-                reader.Read();
-                if (isSession)
-                {
-                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-
-                // model, workspace, cost...: not needed, never decoded.
-                reader.Skip();
-            }
+            return ClaudeCodeUserId.ReadSessionIdProperty(ref reader);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {

@@ -205,7 +205,7 @@ internal static class ResultsWriter
     private static void WriteGoals(StringBuilder md, BenchReport r)
     {
         md.AppendLine();
-        md.AppendLine("## Goals (issue 7)");
+        md.AppendLine("## Goals");
         md.AppendLine();
         md.AppendLine("| goal | measured | met |");
         md.AppendLine("|---|---|---|");

@@ -16,18 +16,21 @@ internal sealed class CompletionReply : FakeReply
     private readonly TimeSpan _interChunkDelay;
     private readonly IReadOnlyList<(string Name, string Value)>? _headers;
     private readonly int? _cutAfterChunks;
+    private readonly Func<int, Task>? _pace;
     private readonly ConcurrentDictionary<RequestInfo, Rendering> _renderings = new();
 
     public CompletionReply(
         CompletionSpec spec,
         TimeSpan interChunkDelay = default,
         IReadOnlyList<(string Name, string Value)>? headers = null,
-        int? cutAfterChunks = null)
+        int? cutAfterChunks = null,
+        Func<int, Task>? pace = null)
     {
         _spec = spec;
         _interChunkDelay = interChunkDelay;
         _headers = headers;
         _cutAfterChunks = cutAfterChunks;
+        _pace = pace;
     }
 
     internal override async Task WriteAsync(ReplyContext context)
@@ -62,7 +65,19 @@ internal sealed class CompletionReply : FakeReply
             return;
         }
 
-        if (_interChunkDelay <= TimeSpan.Zero)
+        if (_pace is not null)
+        {
+            for (int i = 0; i < rendering.Segments.Count; i++)
+            {
+                if (i > 0)
+                {
+                    await _pace(i).ConfigureAwait(false);
+                }
+
+                await context.WriteSegmentAsync(rendering.Segments[i]).ConfigureAwait(false);
+            }
+        }
+        else if (_interChunkDelay <= TimeSpan.Zero)
         {
             await context.WriteSegmentAsync(rendering.Joined).ConfigureAwait(false);
         }

@@ -181,6 +181,21 @@ public abstract class FakeReply
         return new CompletionReply(new CompletionSpec(pieces, 10, Math.Max(1, chunks)), interChunkDelay);
     }
 
+    /// <summary>
+    /// A stream of <paramref name="chunks"/> content chunks paced by the test instead of the clock: before each segment
+    /// after the first (the prelude) the server awaits <paramref name="beforeSegment"/> with the segment's index, so a
+    /// test can hold the next chunk until its client has seen the previous one, whatever the machine's load.
+    /// </summary>
+    public static FakeReply PacedStream(int chunks, Func<int, Task> beforeSegment, string token = "tok ")
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(chunks);
+        ArgumentNullException.ThrowIfNull(beforeSegment);
+        ArgumentNullException.ThrowIfNull(token);
+        string[] pieces = new string[chunks];
+        Array.Fill(pieces, token);
+        return new CompletionReply(new CompletionSpec(pieces, 10, Math.Max(1, chunks)), pace: beforeSegment);
+    }
+
     /// <summary>Writes this reply to one exchange.</summary>
     internal abstract Task WriteAsync(ReplyContext context);
 

@@ -25,6 +25,9 @@ internal sealed class RecordingSink : IResponseSink
 
     public string Body => _body.ToString();
 
+    /// <summary>Called with each flushed write after it is recorded, on the writer's thread: a test can pace its upstream by it.</summary>
+    public Action<string>? AfterFlush { get; init; }
+
     public void SetHeader(string name, string value) => Headers[name] = value;
 
     public void StartStream(int status, string contentType)
@@ -45,6 +48,7 @@ internal sealed class RecordingSink : IResponseSink
         Flushes.Add(text);
         FlushTimes.Add(Stopwatch.GetTimestamp());
         _body.Append(text);
+        AfterFlush?.Invoke(text);
         return ValueTask.CompletedTask;
     }
 }

@@ -33,24 +33,44 @@ public sealed class StreamCoalescingTests : IAsyncDisposable
     [Fact]
     public async Task AnEventThatArrivesAlone_IsWrittenBeforeTheNextOneArrives()
     {
-        _upstream.ScriptDefault(FakeReply.Stream(4, TimeSpan.FromMilliseconds(150), token: "t"));
-        RecordingSink sink = await RouteStreamAsync();
+        // The upstream sends each chunk after the last one only once the client has been written the delta before it,
+        // so the test does not depend on a gap outlasting the machine's load. A router that held a delta for the
+        // next event would keep the upstream waiting: the gate then gives up after 5 s, the next chunk arrives,
+        // and the two deltas leave in one write, which the assertions below catch.
+        using var deltaWritten = new SemaphoreSlim(0);
+        var sink = new RecordingSink { AfterFlush = text => ReleaseOncePerDelta(deltaWritten, text) };
+        _upstream.ScriptDefault(FakeReply.PacedStream(4, async segment =>
+        {
+            // Segment 1 is the first content chunk; from segment 2 on (the last being the finish chunk) each waits.
+            if (segment >= 2)
+            {
+                await deltaWritten.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+        }, token: "t"));
+        await RouteStreamAsync(sink);
 
         Assert.Equal("tttt", TextOf(sink.Body));
-
-        // Each delta left in its own write: none waited for the next one, 150 ms later.
         List<string> deltaWrites = sink.Flushes.Where(f => f.Contains("\"text_delta\"", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, deltaWrites.Count);
         Assert.All(deltaWrites, w => Assert.Equal(1, CountOf(w, "\"text_delta\"")));
     }
 
-    private async Task<RecordingSink> RouteStreamAsync()
+    private static void ReleaseOncePerDelta(SemaphoreSlim deltaWritten, string flushed)
+    {
+        int deltas = CountOf(flushed, "\"text_delta\"");
+        if (deltas > 0)
+        {
+            deltaWritten.Release(deltas);
+        }
+    }
+
+    private async Task<RecordingSink> RouteStreamAsync(RecordingSink? into = null)
     {
         string json = $$"""{"Providers":[{"name":"fake","api_base_url":"{{_upstream.OpenAIBaseUrl}}","api_key":"sk-test","models":["m"]}],"Router":{"default":"fake,m"},"LOG":false}""";
         CcrConfig config = ConfigLoader.LoadFromText(json, null).Config ?? throw new InvalidOperationException("test config did not load");
         await using var engine = new RouterEngine(config, new RouterEngineOptions { StateFolder = Path.Combine(_folder, "state"), LogFolder = Path.Combine(_folder, "logs") });
         byte[] body = Encoding.UTF8.GetBytes("""{"model":"fake,m","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}""");
-        var sink = new RecordingSink();
+        RecordingSink sink = into ?? new RecordingSink();
         var request = new InboundRequest { Body = body, Facts = RequestFacts.Read(body), RequestId = "req_test" };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         RouteResult result = await engine.Router.RouteAsync(request, sink, timeout.Token);

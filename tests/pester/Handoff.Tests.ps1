@@ -33,6 +33,31 @@ BeforeAll {
         [pscustomobject]@{ Name = $Name; Process = $p; StopFile = $stop; Err = $err }
     }
 
+    # Sessions whose profiles run at the same moment, as terminals restored together do: each imports the module,
+    # says 'imported', and runs the profile line only once the go file appears, so the starts collide.
+    function script:Start-GatedSession([string] $Name, [string] $Go, [int] $Port) {
+        $stop = Join-Path $root "$Name.stop"
+        $command = "Import-Module '$env:CCR_TEST_MODULE'; 'imported'; while (-not (Test-Path '$Go')) { [Threading.Thread]::Sleep(2) }; " +
+            "try { `$p = Start-CcrProxy -ConfigPath '$cfg' -Port $Port -PassThru -ErrorAction Stop; 'ready ' + `$p.ProcessId + ' ' + `$p.InThisSession } catch { 'failed ' + `$_.FullyQualifiedErrorId + ': ' + `$_ }; " +
+            "while (-not (Test-Path '$stop')) { Start-Sleep -Milliseconds 50 }; exit 0"
+        $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+            $psi.ArgumentList.Add([Reflection.Assembly]::GetEntryAssembly().Location)
+        }
+        foreach ($a in @('-NoProfile', '-NonInteractive', '-Command', $command)) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true
+        $psi.UseShellExecute = $false
+        $p = [Diagnostics.Process]::Start($psi)
+        $p.StandardInput.Close()
+        [pscustomobject]@{ Name = $Name; Process = $p; StopFile = $stop; Err = $p.StandardError.ReadToEndAsync() }
+    }
+
+    function script:Read-Line($Session, [int] $Seconds) {
+        $line = $Session.Process.StandardOutput.ReadLineAsync()
+        if (-not $line.Wait($Seconds * 1000)) { throw "session $($Session.Name) said nothing within $Seconds s: $($Session.Err.Result)" }
+        $line.Result
+    }
+
     function script:Stop-Session($Session) { Set-Content -Path $Session.StopFile -Value 'stop' }
 
     function script:Wait-Exit($Session, [int] $Seconds) {
@@ -117,5 +142,30 @@ Describe 'Handoff between sessions' {
         while (-not (Test-PortFree $port) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
         Test-PortFree $port | Should -BeTrue
         Get-CcrProxy -Port $port -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'sessions whose profiles start the proxy at the same moment all use one proxy, none fails with PortInUse' {
+        $racePort = Get-FreePort
+        $go = Join-Path $root 'race.go'
+        $racers = @(1..4 | ForEach-Object { Start-GatedSession "racer$_" $go $racePort })
+        $script:sessions += $racers
+        foreach ($r in $racers) { Read-Line $r 60 | Should -Be 'imported' }
+        Set-Content -Path $go -Value 'go'
+
+        $said = @($racers | ForEach-Object { Read-Line $_ 60 })
+        foreach ($line in $said) { $line | Should -Match '^ready ' -Because 'a session that loses the bind to another Ccr proxy uses it' }
+        $servers = @($said | ForEach-Object { ($_ -split ' ')[1] } | Sort-Object -Unique)
+        $servers.Count | Should -Be 1 -Because 'every session names the same serving process'
+        @($said | Where-Object { $_ -like '* True' }).Count | Should -Be 1 -Because 'exactly one session serves the port itself'
+        $servers[0] | Should -BeIn @($racers.Process.Id | ForEach-Object { "$_" })
+
+        $serving = Get-CcrProxy -Port $racePort
+        @($serving.AttachedProcessIds) | Should -Be @($racers.Process.Id | Sort-Object)
+
+        foreach ($r in $racers) { Stop-Session $r }
+        foreach ($r in $racers) { Wait-Exit $r 15 }
+        $deadline = [DateTime]::UtcNow.AddSeconds(5)
+        while (-not (Test-PortFree $racePort) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        Test-PortFree $racePort | Should -BeTrue
     }
 }

@@ -79,19 +79,10 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         }
 
         // A free port (the usual case in a profile) is seen by a bind test, without paying for an HTTP client.
-        ProxyHealth? other = IsPortFree(port) ? null : new ProxyControlClient(port).GetHealthAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+        ProxyHealth? other = IsPortFree(port) ? null : ProbeHealth(port, TimeSpan.FromSeconds(2));
         if (other is not null)
         {
-            WriteVerbose($"A Ccr proxy (pid {other.ProcessId}, {ProxyModeText.Of(other.Mode ?? ProxyMode.Detached)}) already serves port {port}; returning it.");
-            if (other.ConfigPath is not null && !CcrSession.SamePath(other.ConfigPath, configPath))
-            {
-                WriteWarning($"The Ccr proxy on port {port} serves {other.ConfigPath}, not {configPath}. Stop it (Stop-CcrProxy -Port {port}) or pick another port to serve this config.");
-            }
-
-            // Should its process go away, this session takes over the port with the config it served.
-            KeepAttached(port, other.ConfigPath ?? configPath, null);
-
-            Finish(ProxyInfo.From(other), loaded.Config);
+            UseOther(other, port, configPath, loaded.Config);
             return;
         }
 
@@ -110,6 +101,13 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         {
             if (!IsPortFree(port))
             {
+                // Bound since the check above: by a Ccr proxy starting at this moment, or by some other program.
+                if (ProbeHealth(port, TimeSpan.FromSeconds(3)) is { } justStarted)
+                {
+                    UseOther(justStarted, port, configPath, loaded.Config);
+                    return;
+                }
+
                 ThrowTerminatingError(PortInUse(port, configPath, null));
             }
 
@@ -117,11 +115,31 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             return;
         }
 
-        CcrProxy proxy = StartInSession(configPath, port, ProxyMode.Session);
+        CcrProxy? proxy = StartInSession(configPath, port, ProxyMode.Session, out ProxyHealth? winner);
+        if (proxy is null)
+        {
+            UseOther(winner!, port, configPath, loaded.Config);
+            return;
+        }
+
         WarnAboutPersistence(loaded, proxy);
         KeepAttached(port, configPath, proxy);
         WriteVerbose($"Ccr proxy listening on {proxy.BaseUrl} (config {configPath}).");
         Finish(ProxyInfo.From(proxy), loaded.Config);
+    }
+
+    /// <summary>A Ccr proxy in another process (or another session of this one) serves the port: this session uses it and attaches.</summary>
+    private void UseOther(ProxyHealth other, int port, string configPath, CcrConfig? config)
+    {
+        WriteVerbose($"A Ccr proxy (pid {other.ProcessId}, {ProxyModeText.Of(other.Mode ?? ProxyMode.Detached)}) already serves port {port}; returning it.");
+        if (other.ConfigPath is not null && !CcrSession.SamePath(other.ConfigPath, configPath))
+        {
+            WriteWarning($"The Ccr proxy on port {port} serves {other.ConfigPath}, not {configPath}. Stop it (Stop-CcrProxy -Port {port}) or pick another port to serve this config.");
+        }
+
+        // Should its process go away, this session takes over the port with the config it served.
+        KeepAttached(port, other.ConfigPath ?? configPath, null);
+        Finish(ProxyInfo.From(other), config);
     }
 
     /// <summary>
@@ -153,8 +171,14 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
     /// <summary>Ctrl+C in a detached child (or while waiting for one to start).</summary>
     protected override void StopProcessing() => _cancel.Cancel();
 
-    private CcrProxy StartInSession(string configPath, int port, ProxyMode mode)
+    /// <summary>
+    /// Starts the proxy in this process. Null when a Ccr proxy in another process bound the port first
+    /// (<paramref name="winner"/> says which): terminals restored together run their profiles at the same moment, and each must end up using the one
+    /// proxy instead of all but one failing with PortInUse.
+    /// </summary>
+    private CcrProxy? StartInSession(string configPath, int port, ProxyMode mode, out ProxyHealth? winner)
     {
+        winner = null;
         CcrProxy proxy;
         try
         {
@@ -162,11 +186,13 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
         }
         catch (ProxyStartException e) when (e.Failure == ProxyStartFailure.PortInUse)
         {
-            // Lost a race with another session starting at the same moment: that one is as good as ours.
-            ProxyHealth? other = new ProxyControlClient(port).GetHealthAsync(TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
-            if (other is not null && CcrProxy.FindInProcess(port) is { } mine)
+            // The winner binds before it answers /health by no more than the start of its accept loop; a few seconds
+            // cover a loaded machine, and a port held by some other program answers no health check at all.
+            winner = ProbeHealth(port, TimeSpan.FromSeconds(3));
+            if (winner is not null)
             {
-                return mine;
+                // Another runspace of this process won: its proxy object is this session's to return.
+                return CcrProxy.FindInProcess(port);
             }
 
             ThrowTerminatingError(PortInUse(port, configPath, e));
@@ -276,7 +302,14 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
             WriteWarning(notDetached);
         }
 
-        CcrProxy proxy = StartInSession(configPath, port, ProxyMode.Detached);
+        CcrProxy? proxy = StartInSession(configPath, port, ProxyMode.Detached, out ProxyHealth? winner);
+        if (proxy is null)
+        {
+            // Another proxy bound the port a moment before this one: it serves, and the launcher's health check finds it.
+            WriteWarning($"A Ccr proxy (pid {winner!.ProcessId}) started on port {port} at the same moment; this detached process leaves it to serve.");
+            return;
+        }
+
         try
         {
             // Blocks this process until Stop-CcrProxy (from any session) or Ctrl+C.
@@ -334,6 +367,9 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
     private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static bool IsPortFree(int port) => PortProbe.IsFree(port);
+
+    /// <summary>The Ccr proxy serving <paramref name="port"/>, or null when what holds it is not one (or nothing does).</summary>
+    private static ProxyHealth? ProbeHealth(int port, TimeSpan timeout) => new ProxyControlClient(port).GetHealthAsync(timeout).GetAwaiter().GetResult();
 
     private static ErrorRecord PortInUse(int port, string configPath, Exception? inner) => new(
         inner ?? new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,

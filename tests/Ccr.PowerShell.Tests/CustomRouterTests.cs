@@ -5,6 +5,7 @@ using System.Management.Automation.Runspaces;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using FakeUpstream;
 
 namespace Ccr.PowerShell.Tests;
@@ -167,6 +168,46 @@ public sealed class CustomRouterTests : IAsyncLifetime
         Assert.Contains("does not parse", FindLine(log, "\"not_loaded\""), StringComparison.Ordinal);
         Assert.Contains("keeping the script loaded before", log, StringComparison.Ordinal);
         Assert.Equal(1, _upstream.CountFor("big"));
+    }
+
+    [Fact]
+    public async Task GetCcrProxy_SaysWhichScriptRoutes_AndWhyAnEditWasNotLoaded()
+    {
+        StartProxy("param($Request) 'fake,big'");
+        Assert.Equal(_script, CustomRouterShown());
+
+        await File.WriteAllTextAsync(_script, "param($Request) if ( { 'fake,other'");
+        await LogAsync("\"not_loaded\"");
+        string refused = CustomRouterShown();
+        Assert.StartsWith(_script + " (its last edit was not loaded: ", refused, StringComparison.Ordinal);
+        Assert.Contains("does not parse", refused, StringComparison.Ordinal);
+
+        _session.Run("Register-CcrRouter { param($Request) $null }");
+        _session.AssertNoErrors();
+        Assert.StartsWith("Register-CcrRouter, ahead of " + _script, CustomRouterShown(), StringComparison.Ordinal);
+
+        _session.Run("Unregister-CcrRouter");
+        await File.WriteAllTextAsync(_script, "param($Request) 'fake,other'");
+        var clock = Stopwatch.StartNew();
+        while (CustomRouterShown() != _script && clock.Elapsed < s_eventWait)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(_script, CustomRouterShown());
+        Assert.True(await SendUntilAsync(() => _upstream.CountFor("other") > 0), "the fixed script was not the one routing");
+
+        // What another process sees on /health says the same.
+        using JsonDocument health = JsonDocument.Parse(await _client.GetStringAsync(new Uri("http://127.0.0.1:" + _port + "/health")));
+        Assert.Equal(_script, health.RootElement.GetProperty("custom_router").GetString());
+    }
+
+    [Fact]
+    public void GetCcrProxy_WithoutAScript_SaysNone()
+    {
+        StartProxy(script: null);
+
+        Assert.Equal("none", CustomRouterShown());
     }
 
     [Fact]
@@ -334,6 +375,13 @@ public sealed class CustomRouterTests : IAsyncLifetime
         ErrorRecord error = Assert.Single(_session.Ps.Streams.Error);
         Assert.Equal("NoProxyInSession,Ccr.PowerShell.Commands.RegisterCcrRouterCommand", error.FullyQualifiedErrorId);
         Assert.Contains("Start-CcrProxy", error.Exception.Message, StringComparison.Ordinal);
+    }
+
+    private string CustomRouterShown()
+    {
+        Collection<PSObject> shown = _session.Run("(Get-CcrProxy -Port $port).CustomRouter");
+        _session.AssertNoErrors();
+        return Assert.Single(shown).ToString();
     }
 
     private void StartProxy(string? script, int timeoutMs = 5000)

@@ -22,6 +22,8 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
     private string? _loadedText;
     private ICustomRouterScript? _fileScript;
     private ICustomRouterScript? _registered;
+    private string? _registeredSource;
+    private string? _lastRefusal;
     private int _timeoutMs = 100;
     private bool _warnedNoHost;
     private bool _disposed;
@@ -49,6 +51,45 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
     /// <summary>Why the last load of the script file was refused, or null after a good one (Start-CcrProxy shows it as a warning).</summary>
     public string? LastLoadError { get; private set; }
 
+    /// <summary>
+    /// Which script routes and how it stands, for Get-CcrProxy and <c>/health</c>: <c>none</c>, the file's path, the path
+    /// with why it is not (or no longer) the one loaded, and <c>Register-CcrRouter</c> ahead of it while one is registered.
+    /// </summary>
+    public string Describe()
+    {
+        string? path;
+        lock (_gate)
+        {
+            path = _path;
+        }
+
+        string? file = path is null ? null : DescribeFile(path);
+        if (Volatile.Read(ref _registered) is not null)
+        {
+            return (Volatile.Read(ref _registeredSource) ?? "a registered script") + (file is null ? "" : ", ahead of " + file);
+        }
+
+        return file ?? "none";
+    }
+
+    private string DescribeFile(string path)
+    {
+        if (_compiler is null)
+        {
+            return path + " (not run: this proxy was started without the Ccr PowerShell module)";
+        }
+
+        string? refusal = Volatile.Read(ref _lastRefusal);
+        bool loaded = Volatile.Read(ref _fileScript) is not null;
+        return (loaded, refusal) switch
+        {
+            (true, null) => path,
+            (true, _) => path + " (its last edit was not loaded: " + refusal + "; the script loaded before routes)",
+            (false, null) => path + " (loading)",
+            (false, _) => path + " (not loaded: " + refusal + ")",
+        };
+    }
+
     /// <summary>Completes when the file named by the last config applied has been loaded or refused.</summary>
     public Task FileLoaded { get; private set; } = Task.CompletedTask;
 
@@ -68,6 +109,7 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
             _watcher?.Dispose();
             _watcher = null;
             _loadedText = null;
+            Volatile.Write(ref _lastRefusal, null);
             if (path is null)
             {
                 ICustomRouterScript? old = Interlocked.Exchange(ref _fileScript, null);
@@ -112,6 +154,7 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
         }
 
         ICustomRouterScript? old = Interlocked.Exchange(ref _registered, script);
+        Volatile.Write(ref _registeredSource, sourceName);
         _log.Info("custom router registered (" + sourceName + "); it takes precedence over CUSTOM_ROUTER_PATH until Unregister-CcrRouter");
         await DisposeLaterAsync(old).ConfigureAwait(false);
     }
@@ -211,6 +254,7 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
             if (!ReferenceEquals(old, script))
             {
                 LastLoadError = null;
+                Volatile.Write(ref _lastRefusal, null);
                 _log.Info("custom router loaded from " + path);
             }
 
@@ -225,6 +269,7 @@ internal sealed class CustomRouterSlot : IAsyncDisposable
     private void Refuse(string path, string why)
     {
         LastLoadError = "The custom router " + path + " was not loaded: " + why + ".";
+        Volatile.Write(ref _lastRefusal, why);
         _log.Write(new DecisionLogEntry { Event = "custom_router", Outcome = "not_loaded", Reason = path + ": " + why });
         Warn("custom router " + path + " not loaded: " + why);
     }

@@ -38,6 +38,10 @@ public sealed class ProxyHealth
     [JsonPropertyName("persistence")]
     public string? Persistence { get; init; }
 
+    /// <summary>Which custom router script routes (see CustomRouterSlot.Describe); null from an older proxy.</summary>
+    [JsonPropertyName("custom_router")]
+    public string? CustomRouter { get; init; }
+
     /// <summary>The config file it serves.</summary>
     [JsonPropertyName("config_path")]
     public string? ConfigPath { get; init; }

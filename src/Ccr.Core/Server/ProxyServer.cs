@@ -470,6 +470,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         writer.WriteNumber("requests_served", RequestsServed);
         writer.WriteNumber("active_streams", _engine.Metrics.ActiveStreams);
         writer.WriteString("persistence", _engine.Shared.Status.Describe());
+        writer.WriteString("custom_router", _engine.CustomRouter?.Describe() ?? "none");
         writer.WriteEndObject();
     }
 

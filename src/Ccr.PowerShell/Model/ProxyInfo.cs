@@ -47,6 +47,12 @@ public sealed class ProxyInfo
     /// </summary>
     public string Persistence { get; init; } = "";
 
+    /// <summary>
+    /// The custom router script that routes: <c>none</c>, the <c>CUSTOM_ROUTER_PATH</c> file (with why it is not loaded,
+    /// when it is not), or <c>Register-CcrRouter</c> ahead of it.
+    /// </summary>
+    public string CustomRouter { get; init; } = "";
+
     /// <summary>The Ccr version serving.</summary>
     public string Version { get; init; } = "";
 
@@ -64,6 +70,7 @@ public sealed class ProxyInfo
         ActiveStreams = proxy.ActiveStreams,
         Version = Ccr.Core.CcrInfo.Version,
         Persistence = proxy.Engine.Shared.Status.Describe(),
+        CustomRouter = proxy.Engine.CustomRouter?.Describe() ?? "none",
         AttachedProcessIds = ProxyAttachment.AttachedProcessIds(proxy.Port),
     };
 
@@ -81,6 +88,7 @@ public sealed class ProxyInfo
         ActiveStreams = health.ActiveStreams,
         Version = health.Version ?? "",
         Persistence = health.Persistence ?? "",
+        CustomRouter = health.CustomRouter ?? "",
         AttachedProcessIds = ProxyAttachment.AttachedProcessIds(health.Port),
     };
 }

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using FakeUpstream;
 
 namespace Ccr.PowerShell.Tests;
@@ -158,5 +159,33 @@ public sealed class ProxyCmdletTests : IAsyncLifetime
         Assert.True((long)tiers[0].Properties["Failures"].Value >= 1);
         Assert.Equal(1L, tiers[1].Properties["Requests"].Value);
         Assert.Equal("this session", tiers[0].Properties["LiveSource"].Value);
+    }
+
+    [Fact]
+    public async Task InvokeCcrMessage_ThroughTheSessionsProxy_IsCountedInTheDashboardsTraffic()
+    {
+        int port = ModuleSession.FreePort();
+        _session.Set("port", port);
+
+        _upstream.Script("denied", FakeReply.ServerError());
+
+        _session.Run("$null = Start-CcrProxy -Port $port -ConfigPath $cfg; $null = 'one', 'two' | Invoke-CcrMessage -ConfigPath $cfg; $null = Invoke-CcrMessage 'three' -Model fake,denied -ConfigPath $cfg -ErrorAction SilentlyContinue");
+
+        using var client = new HttpClient();
+        using JsonDocument feed = JsonDocument.Parse(await client.GetStringAsync(new Uri("http://127.0.0.1:" + port + "/ccr/dashboard")));
+        JsonElement traffic = feed.RootElement.GetProperty("traffic");
+        Assert.Equal(3, Sum(traffic.GetProperty("requests")));
+        Assert.Equal(1, Sum(traffic.GetProperty("errors")));
+    }
+
+    private static long Sum(JsonElement counts)
+    {
+        long total = 0;
+        foreach (JsonElement count in counts.EnumerateArray())
+        {
+            total += count.GetInt64();
+        }
+
+        return total;
     }
 }

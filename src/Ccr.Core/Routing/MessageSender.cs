@@ -101,7 +101,24 @@ internal sealed class MessageSender
             throw new InvalidOperationException("Only an admitted message can be sent; this one is " + admission.Status + ".");
         }
 
-        return _engine.Router.RouteAsync(admission.Request, sink, cancellationToken);
+        return RouteAndCountAsync(admission.Request, sink, cancellationToken);
+    }
+
+    private async Task<RouteResult> RouteAndCountAsync(InboundRequest request, IResponseSink sink, CancellationToken cancellationToken)
+    {
+        bool failed = true;
+        try
+        {
+            RouteResult result = await _engine.Router.RouteAsync(request, sink, cancellationToken).ConfigureAwait(false);
+            failed = !result.Succeeded;
+            return result;
+        }
+        finally
+        {
+            // The traffic chart of Watch-CcrProxy counts what this engine answered: over HTTP (ProxyServer) or, when it is
+            // the session's proxy engine, from Invoke-CcrMessage, whose tier counts it already shows.
+            _engine.Live.RecordRequest(failed);
+        }
     }
 
     /// <summary>The provider the router would try first, or null when the route does not resolve (the router then reports why).</summary>

@@ -15,15 +15,7 @@ BeforeAll {
     function script:Start-Session([string] $Name) {
         $stop = Join-Path $root "$Name.stop"
         $command = "Import-Module '$env:CCR_TEST_MODULE'; Start-CcrProxy -ConfigPath '$cfg'; 'ready'; while (-not (Test-Path '$stop')) { Start-Sleep -Milliseconds 50 }; exit 0"
-        $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-            $psi.ArgumentList.Add([Reflection.Assembly]::GetEntryAssembly().Location)
-        }
-        foreach ($a in @('-NoProfile', '-NonInteractive', '-Command', $command)) { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true
-        $psi.UseShellExecute = $false
-        $p = [Diagnostics.Process]::Start($psi)
-        $p.StandardInput.Close()
+        $p = Start-ChildPwsh $command
         $err = $p.StandardError.ReadToEndAsync()
         $line = $p.StandardOutput.ReadLineAsync()
         if (-not $line.Wait(60000) -or $line.Result -ne 'ready') {
@@ -40,15 +32,7 @@ BeforeAll {
         $command = "Import-Module '$env:CCR_TEST_MODULE'; 'imported'; while (-not (Test-Path '$Go')) { [Threading.Thread]::Sleep(2) }; " +
             "try { `$p = Start-CcrProxy -ConfigPath '$cfg' -Port $Port -PassThru -ErrorAction Stop; 'ready ' + `$p.ProcessId + ' ' + `$p.InThisSession } catch { 'failed ' + `$_.FullyQualifiedErrorId + ': ' + `$_ }; " +
             "while (-not (Test-Path '$stop')) { Start-Sleep -Milliseconds 50 }; exit 0"
-        $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-            $psi.ArgumentList.Add([Reflection.Assembly]::GetEntryAssembly().Location)
-        }
-        foreach ($a in @('-NoProfile', '-NonInteractive', '-Command', $command)) { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true
-        $psi.UseShellExecute = $false
-        $p = [Diagnostics.Process]::Start($psi)
-        $p.StandardInput.Close()
+        $p = Start-ChildPwsh $command
         [pscustomobject]@{ Name = $Name; Process = $p; StopFile = $stop; Err = $p.StandardError.ReadToEndAsync() }
     }
 

@@ -27,8 +27,8 @@ function Test-PortFree([int] $Port) {
     catch { $false }
 }
 
-function Invoke-ChildPwsh([string] $Command, [int] $TimeoutSeconds = 60) {
-    # The same pwsh as this one (a dotnet tool: the muxer plus pwsh.dll), with a bounded run time.
+function Start-ChildPwsh([string] $Command) {
+    # The same pwsh as this one (a dotnet tool: the muxer plus pwsh.dll), its output redirected and no input.
     $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
     if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
         $psi.ArgumentList.Add([Reflection.Assembly]::GetEntryAssembly().Location)
@@ -38,6 +38,12 @@ function Invoke-ChildPwsh([string] $Command, [int] $TimeoutSeconds = 60) {
     $psi.UseShellExecute = $false
     $p = [Diagnostics.Process]::Start($psi)
     $p.StandardInput.Close()
+    $p
+}
+
+function Invoke-ChildPwsh([string] $Command, [int] $TimeoutSeconds = 60) {
+    # A child pwsh with a bounded run time.
+    $p = Start-ChildPwsh $Command
     $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
     if (-not $p.WaitForExit($TimeoutSeconds * 1000)) { $p.Kill($true); throw "child pwsh timed out: $Command" }
     [pscustomobject]@{ ExitCode = $p.ExitCode; Out = $out.Result.Trim(); Err = $err.Result.Trim(); Pid = $p.Id }

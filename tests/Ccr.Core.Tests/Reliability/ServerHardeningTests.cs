@@ -21,6 +21,9 @@ public class ServerHardeningTests
 
     private const string Body = """{"model":"claude-sonnet-4-5","max_tokens":50,"messages":[{"role":"user","content":"Hello"}]}""";
 
+    /// <summary>How long a raw exchange or a health check may take before the test gives up (a bound, not a claim).</summary>
+    private static readonly TimeSpan s_answerBound = TimeSpan.FromSeconds(30);
+
     [Fact]
     public async Task SlowlorisHeaders_AreCutOffByTheHeaderTimeout_WhileOthersAreServed()
     {
@@ -158,7 +161,7 @@ public class ServerHardeningTests
         await using ProxyFixture f = await Start();
         byte[] head = Encoding.ASCII.GetBytes("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n");
 
-        (int status, string text) = await RawHttp.SendAsync(f.Proxy.Port, head, TimeSpan.FromSeconds(5));
+        (int status, string text) = await RawHttp.SendAsync(f.Proxy.Port, head, s_answerBound);
 
         Assert.Equal(413, status);
         Assert.Contains("request_too_large", text, StringComparison.Ordinal);
@@ -177,7 +180,7 @@ public class ServerHardeningTests
 
         request.Append("0\r\n\r\n");
 
-        (int status, string text) = await RawHttp.SendAsync(f.Proxy.Port, Encoding.ASCII.GetBytes(request.ToString()), TimeSpan.FromSeconds(5));
+        (int status, string text) = await RawHttp.SendAsync(f.Proxy.Port, Encoding.ASCII.GetBytes(request.ToString()), s_answerBound);
 
         Assert.Equal(413, status);
         Assert.Contains("request_too_large", text, StringComparison.Ordinal);
@@ -189,10 +192,10 @@ public class ServerHardeningTests
         await using ProxyFixture f = await Start();
         byte[] request = RawHttp.Request("POST", "/v1/messages", Encoding.UTF8.GetBytes(Body), "X-Big: " + new string('a', 64 * 1024));
 
-        (int status, _) = await RawHttp.SendAsync(f.Proxy.Port, request, TimeSpan.FromSeconds(5));
+        (int status, _) = await RawHttp.SendAsync(f.Proxy.Port, request, s_answerBound);
 
         Assert.Equal(431, status);
-        await AssertServedQuickly(f);
+        await AssertStillServes(f);
     }
 
     [Fact]
@@ -233,7 +236,7 @@ public class ServerHardeningTests
             await Task.Delay(10);
         }
 
-        (int status, string text) = await RawHttp.SendAsync(f.Proxy.Port, RawHttp.Request("POST", "/v1/messages", Encoding.UTF8.GetBytes(hanging)), TimeSpan.FromSeconds(5));
+        (int status, string text) = await RawHttp.SendAsync(f.Proxy.Port, RawHttp.Request("POST", "/v1/messages", Encoding.UTF8.GetBytes(hanging)), s_answerBound);
 
         Assert.True(status is 429 or 503, status + " " + text);
         Assert.Contains("\"type\":\"error\"", text, StringComparison.Ordinal);
@@ -257,7 +260,7 @@ public class ServerHardeningTests
     {
         await using ProxyFixture f = await Start();
 
-        (int status, string text) = await RawHttp.SendAsync(f.Proxy.Port, RawHttp.Request("POST", path, Encoding.UTF8.GetBytes("""{"messages":[{"role":"user","content":"x"}]}""")), TimeSpan.FromSeconds(5));
+        (int status, string text) = await RawHttp.SendAsync(f.Proxy.Port, RawHttp.Request("POST", path, Encoding.UTF8.GetBytes("""{"messages":[{"role":"user","content":"x"}]}""")), s_answerBound);
 
         Assert.True(status is >= 400 and < 500, status + " " + text);
         Assert.Empty(f.Upstream.Requests);
@@ -268,7 +271,7 @@ public class ServerHardeningTests
     {
         await using ProxyFixture f = await Start();
 
-        (int status, string text) = await RawHttp.SendAsync(f.Proxy.Port, RawHttp.Request("POST", "/preset/" + new string('p', 12_000) + "/v1/messages", Encoding.UTF8.GetBytes("{}")), TimeSpan.FromSeconds(5));
+        (int status, string text) = await RawHttp.SendAsync(f.Proxy.Port, RawHttp.Request("POST", "/preset/" + new string('p', 12_000) + "/v1/messages", Encoding.UTF8.GetBytes("{}")), s_answerBound);
 
         Assert.True(status is >= 400 and < 500, status + " " + text[..Math.Min(300, text.Length)]);
     }
@@ -283,10 +286,10 @@ public class ServerHardeningTests
     {
         await using ProxyFixture f = await Start();
 
-        (int status, _) = await RawHttp.SendAsync(f.Proxy.Port, Encoding.ASCII.GetBytes(raw), TimeSpan.FromSeconds(5));
+        (int status, _) = await RawHttp.SendAsync(f.Proxy.Port, Encoding.ASCII.GetBytes(raw), s_answerBound);
 
         Assert.True(status is 400 or 505, "status " + status);
-        await AssertServedQuickly(f);
+        await AssertStillServes(f);
     }
 
     private static Task<ProxyFixture> Start(Action<FakeUpstreamServer>? script = null, string extra = "") =>
@@ -301,14 +304,29 @@ public class ServerHardeningTests
         return client;
     }
 
-    /// <summary>A normal request gets its answer within a second although abusive clients are connected.</summary>
+    /// <summary>
+    /// A normal request gets its answer within a second although abusive clients are connected: a server that made it
+    /// wait for them would hold it at least their timeout (1 s or more). Waited for up to <see cref="s_answerBound"/>, so a
+    /// slow answer fails with how long it took rather than as a cancelled task.
+    /// </summary>
     private static async Task AssertServedQuickly(ProxyFixture f)
     {
         var clock = Stopwatch.StartNew();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var cts = new CancellationTokenSource(s_answerBound);
         using HttpResponseMessage health = await f.Client.GetAsync(new Uri("/health", UriKind.Relative), cts.Token);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), "a normal client waited " + clock.Elapsed);
+    }
+
+    /// <summary>
+    /// After a bad request that has been answered (no abusive client is left connected), the proxy still serves. This is a
+    /// liveness claim, so the bound is only there to end the test: a loaded machine's slowness is not a failure here.
+    /// </summary>
+    private static async Task AssertStillServes(ProxyFixture f)
+    {
+        using var cts = new CancellationTokenSource(s_answerBound);
+        using HttpResponseMessage health = await f.Client.GetAsync(new Uri("/health", UriKind.Relative), cts.Token);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
     /// <summary>True when the server has closed the connection (or sent an answer, e.g. 408) by now; never waits.</summary>

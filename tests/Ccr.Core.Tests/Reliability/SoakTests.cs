@@ -82,6 +82,15 @@ public class SoakTests
         }
 
         await Task.WhenAll(workers);
+
+        // A client has its last byte a moment before the server's request ends and counts its stream closed; on a loaded
+        // machine that moment can outlast a fixed sleep, so the wait is for the count (bounded), then a little settling.
+        var settling = Stopwatch.StartNew();
+        while (f.Proxy.ActiveStreams > 0 && settling.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(20);
+        }
+
         await Task.Delay(500);
         int fdsAfter = OpenDescriptors();
         string table = string.Join("\n", samples.Select(x => $"{x.At:0.0}s heap={x.Heap / 1024}KiB fds={x.Fds} threads={x.Threads} streams={x.Streams}"));

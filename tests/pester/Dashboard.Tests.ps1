@@ -57,6 +57,12 @@ BeforeAll {
         throw "The terminal never showed $What. It shows:`n$pane"
     }
 
+    # Keys typed while a command still runs reach the tty before PSReadLine reads them: they echo, show at the next prompt,
+    # and their Enter may not run the line. So a command is typed only once the last line shows a bare prompt again.
+    function script:Wait-Prompt([string] $What) {
+        Wait-Pane { param($p) (@($p -split "`n" | Where-Object { $_.Trim() })[-1]) -match '^PS [^>]*>\s*$' } $What
+    }
+
     function script:Send-Message {
         $body = '{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"Hi"}]}'
         Invoke-RestMethod -Method Post -Uri "http://127.0.0.1:$port/v1/messages" -Body $body -ContentType 'application/json' -Headers @{ 'x-api-key' = 'pester-dash-key' } | Out-Null
@@ -73,7 +79,7 @@ AfterAll {
 Describe 'Watch-CcrProxy in a real terminal' {
     It "draws the proxy, follows its traffic, and gives the prompt back on q$skipReason" -Skip:(-not $hasTmux -and -not $env:CI) {
         Invoke-Tmux @('new-session', '-d', '-s', 'watch', '-x', '160', '-y', '45', '-c', $repoRoot, 'dotnet pwsh -NoProfile -NoLogo') | Out-Null
-        Wait-Pane { param($p) $p -match 'PS .*>' } 'the pwsh prompt' | Out-Null
+        Wait-Prompt 'the pwsh prompt' | Out-Null
 
         $module = Join-Path $env:CCR_TEST_MODULE 'Ccr.psd1'
         Invoke-Tmux @('send-keys', '-t', 'watch', "Import-Module '$module'; Watch-CcrProxy -Port $port -ConfigPath '$cfg' -RefreshSeconds 0.25", 'Enter') | Out-Null
@@ -88,6 +94,7 @@ Describe 'Watch-CcrProxy in a real terminal' {
 
         Invoke-Tmux @('send-keys', '-t', 'watch', 'q') | Out-Null
         Wait-Pane { param($p) $p -notmatch 'Recent routing decisions' -and $p -match 'Watch-CcrProxy -Port' } 'the shell again after q' | Out-Null
+        Wait-Prompt 'the prompt after q' | Out-Null
 
         # The prompt works: a command typed now runs.
         Invoke-Tmux @('send-keys', '-t', 'watch', "'watch' + 'ended'", 'Enter') | Out-Null
@@ -97,6 +104,7 @@ Describe 'Watch-CcrProxy in a real terminal' {
     It "fits 80x24 and draws without colour under NO_COLOR$skipReason" -Skip:(-not $hasTmux -and -not $env:CI) {
         Invoke-Tmux @('resize-window', '-t', 'watch', '-x', '80', '-y', '24') | Out-Null
         Invoke-Tmux @('send-keys', '-t', 'watch', 'clear', 'Enter') | Out-Null
+        Wait-Pane { param($p) @($p -split "`n" | Where-Object { $_.Trim() }).Count -eq 1 -and $p -match 'PS [^>]*>\s*$' } 'a cleared screen with the prompt' | Out-Null
         Invoke-Tmux @('send-keys', '-t', 'watch', "`$env:NO_COLOR = 1; Watch-CcrProxy -Port $port -ConfigPath '$cfg' -RefreshSeconds 0.25", 'Enter') | Out-Null
 
         $pane = Wait-Pane { param($p) $p -match 'fast-model.*Ready\s+3\s+0' -and $p -match 'spare-model.*KeyMissing' } 'the dashboard at 80x24'
@@ -110,6 +118,7 @@ Describe 'Watch-CcrProxy in a real terminal' {
         $styled | Should -Not -Match "`e\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;5;\d+)m"
 
         Invoke-Tmux @('send-keys', '-t', 'watch', 'q') | Out-Null
-        Wait-Pane { param($p) $p -notmatch 'Traffic' -and $p -match 'PS .*>' } 'the prompt after q' | Out-Null
+        Wait-Pane { param($p) $p -notmatch 'Traffic' } 'the shell again after q' | Out-Null
+        Wait-Prompt 'the prompt after q' | Out-Null
     }
 }

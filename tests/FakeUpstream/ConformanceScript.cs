@@ -11,6 +11,7 @@ namespace FakeUpstream;
 /// ("The tool said: ..."); otherwise, when the request offers tools, a call to <c>Bash</c> (or the first tool)
 /// with the arguments written after <c>tool-args:</c> in the last user message; without tools, a text answer.</item>
 /// <item><c>reasoning</c>: reasoning then text.</item>
+/// <item><c>silent-thinker</c>: "tick." twice, its stream events 1.2 s apart, the silences a thinking model leaves in its stream.</item>
 /// <item><c>rate-limited</c> and any name starting so: a 429 with Retry-After 120 (one name per test, since the proxy cools a tier down).</item>
 /// <item><c>server-error</c>: a 500.</item>
 /// <item><c>invalid-key</c>: a 401.</item>
@@ -41,6 +42,7 @@ public static class ConformanceScript
         {
             "tool-then-answer" => ToolThenAnswer(request),
             "reasoning" => FakeReply.Reasoning("The user wants a short answer.", "Reasoned answer."),
+            "silent-thinker" => FakeReply.Stream(2, TimeSpan.FromMilliseconds(1200), "tick."),
             _ when model.StartsWith("rate-limited", StringComparison.Ordinal) => FakeReply.RateLimited(retryAfterSeconds: 120),
             "server-error" => FakeReply.ServerError(),
             "invalid-key" => FakeReply.InvalidApiKey(),

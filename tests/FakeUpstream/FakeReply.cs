@@ -196,6 +196,17 @@ public abstract class FakeReply
         return new CompletionReply(new CompletionSpec(pieces, 10, Math.Max(1, chunks)), pace: beforeSegment);
     }
 
+    /// <summary>
+    /// A 200 event stream of exactly <paramref name="pieces"/> (for either wire format), awaiting <paramref name="beforePiece"/>
+    /// with the piece's index before each after the first; a piece may end in the middle of an event.
+    /// </summary>
+    public static FakeReply PacedRawStream(Func<int, Task> beforePiece, params string[] pieces)
+    {
+        ArgumentNullException.ThrowIfNull(beforePiece);
+        ArgumentNullException.ThrowIfNull(pieces);
+        return new PacedRawReply(beforePiece, pieces);
+    }
+
     /// <summary>Writes this reply to one exchange.</summary>
     internal abstract Task WriteAsync(ReplyContext context);
 

@@ -136,9 +136,11 @@ try {
     $config = [ordered]@{
         APIKEY         = $apiKey
         API_TIMEOUT_MS = 30000
+        # The shortest keep-alive interval, so a silent-thinker stream (1.2 s gaps) gets pings.
+        STREAM_PING_INTERVAL_MS = 1000
         Providers      = @(
             [ordered]@{ name = 'fake'; api_base_url = "$fakeBase/v1"; api_key = 'sk-fake-openai-0000'
-                models = @('conformance-default', 'tool-then-answer', 'reasoning', 'rate-limited', 'rate-limited-openai', 'server-error', 'preset-route') },
+                models = @('conformance-default', 'tool-then-answer', 'reasoning', 'rate-limited', 'rate-limited-openai', 'server-error', 'preset-route', 'silent-thinker') },
             [ordered]@{ name = 'fakeant'; api_base_url = "$fakeBase/anthropic"; api_key = 'sk-ant-fake-0000'
                 models = @('conformance-default', 'tool-then-answer') }
         )
@@ -147,6 +149,7 @@ try {
             native = [ordered]@{ route = 'fakeant,conformance-default' }
             tools  = [ordered]@{ route = 'fake,tool-then-answer' }
             claude_preset = [ordered]@{ route = 'fake,preset-route' }
+            thinker = [ordered]@{ route = 'fake,silent-thinker' }
         }
     }
     $config | ConvertTo-Json -Depth 6 | Set-Content -Path $configPath -Encoding utf8

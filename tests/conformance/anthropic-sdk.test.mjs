@@ -50,6 +50,28 @@ test('messages.stream helper yields text events and a final message', { skip: sk
   assert.equal(final.stop_reason, 'end_turn');
 });
 
+test('a stream with silences: ping events on the wire between deltas, which the SDK skips, and the text is whole', { skip: skipReason }, async () => {
+  const request = {
+    model: route('fake', 'silent-thinker'),
+    max_tokens: 64,
+    stream: true,
+    messages: [{ role: 'user', content: 'Take your time' }],
+  };
+  // The SDK drops ping events itself, so the wire is read raw to see them.
+  const wire = await (await client().messages.create(request).asResponse()).text();
+  const afterFirstDelta = wire.slice(wire.indexOf('event: content_block_delta'));
+  assert.match(afterFirstDelta, /\nevent: ping\ndata: \{"type": ?"ping"\}\n\nevent: content_block_delta/, wire);
+
+  let text = '';
+  const types = [];
+  for await (const event of await client().messages.create(request)) {
+    types.push(event.type);
+    if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+  }
+  assert.equal(text, 'tick.tick.');
+  assert.equal(types.at(-1), 'message_stop');
+});
+
 test('messages.stream with a reasoning upstream yields a thinking block before the text', { skip: skipReason }, async () => {
   const final = await client().messages.stream({
     model: route('fake', 'reasoning'),

@@ -81,3 +81,10 @@ test('claude -p tool round trip: the upstream asks for Bash, Claude Code runs it
   assert.equal(result.result, `${toolResultPrefix}${secret}`);
   assert.ok(result.num_turns >= 2, run.stdout);
 });
+
+test('claude -p through a model that goes silent between tokens: Ccr pings the stream and Claude Code takes the whole answer', { skip }, async () => {
+  const cwd = mkdtempSync(join(workFolder, 'cc-thinker-'));
+  const run = await runClaude(['-p', 'Take your time.', '--output-format', 'json'], cwd, `${proxyUrl}/preset/thinker`);
+  const result = parseResult(run);
+  assert.equal(result.result, 'tick.tick.');
+});

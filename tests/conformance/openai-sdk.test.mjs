@@ -50,6 +50,23 @@ test('chat.completions.create stream yields chunks that add up to the answer', {
   assert.ok(usage && usage.completion_tokens > 0, 'include_usage gives a usage chunk');
 });
 
+test('chat.completions stream with silences: the keep-alive comments are skipped and the text is whole', { skip: skipReason }, async () => {
+  const stream = await client().chat.completions.create({
+    model: route('fake', 'silent-thinker'),
+    messages: [{ role: 'user', content: 'Take your time' }],
+    stream: true,
+  });
+  let text = '';
+  let chunks = 0;
+  for await (const chunk of stream) {
+    assert.equal(chunk.object, 'chat.completion.chunk');
+    chunks += 1;
+    for (const choice of chunk.choices) text += choice.delta.content ?? '';
+  }
+  assert.equal(text, 'tick.tick.');
+  assert.ok(chunks >= 2);
+});
+
 test('chat.completions tool round trip: tool_calls, then an answer from the tool message', { skip: skipReason }, async () => {
   const openai = client();
   const messages = [{ role: 'user', content: 'What is the weather in Paris?\ntool-args: {"city":"Paris"}' }];

@@ -79,6 +79,13 @@ public sealed record CcrConfig
     /// <summary><c>STREAM_WRITE_TIMEOUT_MS</c>: how long one write may wait on a client that does not read.</summary>
     public int StreamWriteTimeoutMs { get; init; } = 60_000;
 
+    /// <summary>
+    /// <c>STREAM_PING_INTERVAL_MS</c>: after this long with nothing written to a client's stream (the upstream thinking, or
+    /// reading a long prompt), Ccr writes a keep-alive (Anthropic's <c>ping</c> event; an SSE comment for OpenAI clients).
+    /// Default 15 s; 0 turns it off.
+    /// </summary>
+    public int StreamPingIntervalMs { get; init; } = 15_000;
+
     /// <summary><c>MAX_CONCURRENT_REQUESTS</c>: requests served at once before new ones get 503.</summary>
     public int MaxConcurrentRequests { get; init; } = 1024;
 

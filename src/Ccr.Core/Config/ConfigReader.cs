@@ -97,6 +97,7 @@ internal sealed class ConfigReader : ConfigValueReader
             BodyTimeoutMs = ReadInt(root, "BODY_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.BodyTimeoutMs,
             KeepAliveTimeoutMs = ReadInt(root, "KEEPALIVE_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.KeepAliveTimeoutMs,
             StreamWriteTimeoutMs = ReadInt(root, "STREAM_WRITE_TIMEOUT_MS", 100, int.MaxValue) ?? defaults.StreamWriteTimeoutMs,
+            StreamPingIntervalMs = ReadStreamPingInterval(root) ?? defaults.StreamPingIntervalMs,
             Persistence = ReadPersistence(root),
             CustomRouterPath = ReadCustomRouterPath(root),
             CustomRouterTimeoutMs = ReadInt(root, "CUSTOM_ROUTER_TIMEOUT_MS", 1, 60_000) ?? defaults.CustomRouterTimeoutMs,
@@ -118,6 +119,19 @@ internal sealed class ConfigReader : ConfigValueReader
         }
 
         return key;
+    }
+
+    /// <summary><c>STREAM_PING_INTERVAL_MS</c>: 0 (off) or at least 1000; a ping every few milliseconds would be noise, not a keep-alive.</summary>
+    private int? ReadStreamPingInterval(JsonElement root)
+    {
+        int? ms = ReadInt(root, "STREAM_PING_INTERVAL_MS", 0, 3_600_000);
+        if (ms is > 0 and < 1000)
+        {
+            Error("InvalidNumber", "$.STREAM_PING_INTERVAL_MS", ms.Value.ToString(CultureInfo.InvariantCulture) + " ms is too short for a keep-alive; write 0 to turn stream pings off, or at least 1000 (the default is 15000).");
+            return null;
+        }
+
+        return ms;
     }
 
     /// <summary>

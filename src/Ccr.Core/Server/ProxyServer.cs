@@ -22,6 +22,12 @@ internal sealed class ProxyServer : IAsyncDisposable
 {
     private static readonly string[] s_forwardedHeaders = { "anthropic-version", "anthropic-beta" };
 
+    /// <summary>What the Anthropic API itself sends through a silence; every Anthropic client ignores it.</summary>
+    private static readonly byte[] s_anthropicPing = "event: ping\ndata: {\"type\": \"ping\"}\n\n"u8.ToArray();
+
+    /// <summary>An SSE comment: OpenAI streams have no ping event, and their clients skip comment lines.</summary>
+    private static readonly byte[] s_sseCommentPing = ": ping\n\n"u8.ToArray();
+
     private readonly RouterEngine _engine;
     private readonly HttpServer _http;
     private readonly CancellationTokenSource _stopping = new();
@@ -234,8 +240,19 @@ internal sealed class ProxyServer : IAsyncDisposable
             return await ErrorAsync(context.Response, e.Error.Status, e.Error.Type, e.Error.Message, requestId).ConfigureAwait(false);
         }
 
+        KeepStreamAlive(context.Response, s_anthropicPing);
         RouteResult result = await RouteAsync(context, requestId, presetName, body.WrittenMemory, facts, context.Response, aborted).ConfigureAwait(false);
         return result.Status;
+    }
+
+    /// <summary>Pings a streamed answer through silences (STREAM_PING_INTERVAL_MS) with what the client's protocol ignores.</summary>
+    private void KeepStreamAlive(HttpResponse response, byte[] ping)
+    {
+        int intervalMs = _engine.Snapshot.Config.StreamPingIntervalMs;
+        if (intervalMs > 0)
+        {
+            response.PingWhenSilent(ping, TimeSpan.FromMilliseconds(intervalMs), _engine.Time);
+        }
     }
 
     /// <summary>
@@ -247,6 +264,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         PooledBufferWriter body = context.Body;
         using var anthropic = new PooledBufferWriter(body.WrittenCount + 1024);
         HttpResponse inner = context.Response;
+        KeepStreamAlive(inner, s_sseCommentPing);
         TranslatingSink sink;
         RequestFacts facts;
         try

@@ -9,6 +9,7 @@ namespace Ccr.Core.Server.Http;
 /// <summary>
 /// One response on an HTTP/1.1 connection: a whole body with Content-Length, or a chunked stream
 /// whose every write goes to the socket at once (with the head in the same packet as the first event).
+/// A stream may be kept alive through long silences (see <see cref="PingWhenSilent"/>).
 /// </summary>
 internal sealed class HttpResponse : IResponseSink
 {
@@ -18,6 +19,16 @@ internal sealed class HttpResponse : IResponseSink
     private PooledBufferWriter? _pendingHead;
     private bool _streaming;
     private bool _ended;
+
+    // Keeping a silent stream alive: set before the stream starts; the gate and timer exist only once it has.
+    private ReadOnlyMemory<byte> _ping;
+    private TimeSpan _pingInterval;
+    private TimeProvider? _time;
+    private SemaphoreSlim? _writeGate;
+    private ITimer? _pingTimer;
+    private long _lastSend;
+    private bool _atEventEnd = true;
+    private bool _pingsOver;
 
     public HttpResponse(HttpConnection connection, bool keepAlive, bool headOnly)
     {
@@ -52,6 +63,19 @@ internal sealed class HttpResponse : IResponseSink
         _headers.Add(new KeyValuePair<string, string>(name, value));
     }
 
+    /// <summary>
+    /// Once this response streams, writes <paramref name="ping"/> (one whole SSE event or comment) after every
+    /// <paramref name="interval"/> in which nothing was written, and only between events. An upstream that thinks for
+    /// minutes without sending a byte would otherwise leave the client's stream silent, and Claude Code gives up on a
+    /// stream after a few minutes without bytes (CLAUDE_STREAM_IDLE_TIMEOUT_MS), as proxies and NATs on the way do sooner.
+    /// </summary>
+    public void PingWhenSilent(ReadOnlyMemory<byte> ping, TimeSpan interval, TimeProvider time)
+    {
+        _ping = ping;
+        _pingInterval = interval;
+        _time = time;
+    }
+
     public void StartStream(int status, string contentType)
     {
         if (HasStarted)
@@ -64,6 +88,13 @@ internal sealed class HttpResponse : IResponseSink
         StatusCode = status;
         _pendingHead = new PooledBufferWriter(512);
         WriteHead(_pendingHead, status, contentType, contentLength: -1);
+        if (_time is not null && !_headOnly)
+        {
+            // The timer writes from its own thread: the gate keeps its ping and the request's writes one at a time.
+            _writeGate = new SemaphoreSlim(1, 1);
+            _lastSend = _time.GetTimestamp();
+            _pingTimer = _time.CreateTimer(static state => ((HttpResponse)state!).OnPingDue(), this, _pingInterval, Timeout.InfiniteTimeSpan);
+        }
     }
 
     public async ValueTask WriteCompleteAsync(int status, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
@@ -110,12 +141,99 @@ internal sealed class HttpResponse : IResponseSink
             return;
         }
 
+        if (_writeGate is null)
+        {
+            await SendChunkAsync(data).ConfigureAwait(false);
+            return;
+        }
+
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await SendChunkAsync(data).ConfigureAwait(false);
+
+            // A pass-through stream is written as the upstream's reads come, which may end inside an event: no ping then.
+            ReadOnlySpan<byte> sent = data.Span;
+            _atEventEnd = sent.EndsWith("\n\n"u8) || sent.EndsWith("\r\n\r\n"u8);
+            Volatile.Write(ref _lastSend, _time!.GetTimestamp());
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async ValueTask SendChunkAsync(ReadOnlyMemory<byte> data)
+    {
         using var chunk = new PooledBufferWriter(data.Length + 16 + (_pendingHead?.WrittenCount ?? 0));
         TakePendingHead(chunk);
         WriteChunkHeader(chunk, data.Length);
         chunk.Write(data.Span);
         chunk.Write("\r\n"u8);
         await _connection.SendAsync(chunk.WrittenMemory).ConfigureAwait(false);
+    }
+
+    private void OnPingDue()
+    {
+        TimeSpan silent = _time!.GetElapsedTime(Volatile.Read(ref _lastSend));
+        if (silent < _pingInterval)
+        {
+            RearmPing(_pingInterval - silent);
+        }
+        else if (_writeGate!.Wait(0))
+        {
+            _ = PingAsync();
+        }
+        else
+        {
+            // A write is under way: the stream is not silent.
+            RearmPing(_pingInterval);
+        }
+    }
+
+    /// <summary>Runs holding the write gate; never throws (a broken connection is the request's own write to report).</summary>
+    private async Task PingAsync()
+    {
+        bool again = false;
+        try
+        {
+            if (!_pingsOver)
+            {
+                if (_atEventEnd)
+                {
+                    await SendChunkAsync(_ping).ConfigureAwait(false);
+                    Volatile.Write(ref _lastSend, _time!.GetTimestamp());
+                }
+
+                again = true;
+            }
+        }
+#pragma warning disable CA1031 // A ping that fails ends the pings; whatever broke is seen by the request's next write.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+        finally
+        {
+            _writeGate!.Release();
+        }
+
+        if (again)
+        {
+            RearmPing(_pingInterval);
+        }
+    }
+
+    private void RearmPing(TimeSpan after)
+    {
+        try
+        {
+            _pingTimer?.Change(after, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The stream ended meanwhile.
+        }
     }
 
     /// <summary>Finishes a stream with its last chunk; a response the handler never started becomes a 500.</summary>
@@ -127,6 +245,15 @@ internal sealed class HttpResponse : IResponseSink
             byte[] body = Encoding.UTF8.GetBytes("{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Ccr produced no answer for this request.\"}}");
             await WriteCompleteAsync(500, "application/json", body, CancellationToken.None).ConfigureAwait(false);
             return;
+        }
+
+        if (_writeGate is not null)
+        {
+            // No ping after the last chunk: stop the timer, then wait out a ping being written.
+            _pingTimer!.Dispose();
+            await _writeGate.WaitAsync().ConfigureAwait(false);
+            _pingsOver = true;
+            _writeGate.Release();
         }
 
         if (_streaming && !_ended)

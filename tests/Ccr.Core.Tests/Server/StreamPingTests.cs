@@ -13,13 +13,17 @@ namespace Ccr.Core.Tests.Server;
 /// </summary>
 public sealed class StreamPingTests
 {
+    // The engine runs on the test's clock, so its deadlines advance with every ping interval the test makes pass:
+    // a day each, so no number of steps a slow machine needs can make the upstream call time out.
     private const string TranslatedConfig = """
         { "Providers": [ { "name": "qwen", "api_base_url": "{OPENAI}", "api_key": "sk-test-0123456789", "models": ["m"] } ],
+          "API_TIMEOUT_MS": 86400000, "REQUEST_TIMEOUT_MS": 86400000,
           "Router": { "default": "qwen,m" } }
         """;
 
     private const string PassThroughConfig = """
         { "Providers": [ { "name": "glm", "api_base_url": "{ANTHROPIC}", "api_key": "sk-test-0123456789", "models": ["m"] } ],
+          "API_TIMEOUT_MS": 86400000, "REQUEST_TIMEOUT_MS": 86400000,
           "Router": { "default": "glm,m" } }
         """;
 

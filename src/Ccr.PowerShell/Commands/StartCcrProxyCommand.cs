@@ -173,8 +173,8 @@ public sealed class StartCcrProxyCommand : CcrConfigCmdlet
 
     /// <summary>
     /// Starts the proxy in this process. Null when a Ccr proxy in another process bound the port first
-    /// (<paramref name="winner"/> says which): terminals restored together run their profiles at the same moment, and each must end up using the one
-    /// proxy instead of all but one failing with PortInUse.
+    /// (<paramref name="winner"/> says which): terminals restored together run their profiles at the same moment,
+    /// and each must end up using the one proxy instead of all but one failing with PortInUse.
     /// </summary>
     private CcrProxy? StartInSession(string configPath, int port, ProxyMode mode, out ProxyHealth? winner)
     {

@@ -237,6 +237,20 @@ Describe 'Start-CcrClaude' -Skip:$IsWindows {
         }
     }
 
+    It 'refuses an unknown -Preset or -Model before starting a proxy when none serves yet' {
+        $otherPort = Get-FreePort
+        $otherCfg = New-Config $otherPort
+        Clear-Run
+        $failure = { Start-CcrClaude -ConfigPath $otherCfg -Preset nope -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PresetNotFound,Ccr.PowerShell.Commands.StartCcrClaudeCommand' -PassThru
+        $failure.Exception.Message | Should -Match ([regex]::Escape($otherCfg))
+        { Start-CcrClaude -ConfigPath $otherCfg -Model fake,nope -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidRoute,Ccr.PowerShell.Commands.StartCcrClaudeCommand'
+        Test-Path "$out.args" | Should -BeFalse
+        Get-CcrProxy -Port $otherPort -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-PortFree $otherPort | Should -BeTrue
+    }
+
     It '-WhatIf starts neither the proxy nor claude' {
         $otherPort = Get-FreePort
         $otherCfg = New-Config $otherPort

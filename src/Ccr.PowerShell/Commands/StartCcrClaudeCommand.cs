@@ -6,6 +6,7 @@ using System.Management.Automation.Runspaces;
 using Ccr.Core;
 using Ccr.Core.ClaudeCode;
 using Ccr.Core.Config;
+using Ccr.Core.Server;
 
 namespace Ccr.PowerShell.Commands;
 
@@ -68,6 +69,14 @@ public sealed class StartCcrClaudeCommand : CcrConfigCmdlet
 
         string configPath = ResolveConfigPath();
         int port = ChoosePort(configPath);
+
+        // With no proxy on the port yet, the proxy about to start serves this config: a -Preset or -Model it does not
+        // know is refused now, before a proxy is started for nothing. A proxy already serving is asked after.
+        if ((Preset is not null || Model is not null) && PortProbe.IsFree(port) && ConfigLoader.Load(configPath, LoadOptions()).Config is { } planned)
+        {
+            CheckPreset(planned, configPath);
+            CheckModel(planned, configPath);
+        }
         string target = $"{claude.FileName} (ANTHROPIC_BASE_URL http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{PresetSuffix(Preset)})";
         if (!ShouldProcess(target, "Start Claude Code through the Ccr proxy"))
         {
@@ -76,8 +85,8 @@ public sealed class StartCcrClaudeCommand : CcrConfigCmdlet
 
         ProxyInfo proxy = StartProxy(configPath, port);
         CcrConfig config = LoadConfigOrThrow(proxy.ConfigPath ?? configPath, static _ => false);
-        string? presetName = CheckPreset(config, proxy);
-        CheckModel(config, proxy);
+        string? presetName = CheckPreset(config, proxy.ConfigPath ?? "the proxy's config");
+        CheckModel(config, proxy.ConfigPath ?? "the proxy's config");
 
         string baseUrl = proxy.BaseUrl.TrimEnd('/') + PresetSuffix(presetName);
         string token = string.IsNullOrEmpty(config.ApiKey) ? StartCcrProxyCommand.PlaceholderToken : config.ApiKey;
@@ -207,7 +216,7 @@ public sealed class StartCcrClaudeCommand : CcrConfigCmdlet
         return ConfigLoader.Load(configPath, LoadOptions()).Config?.Port ?? CcrInfo.DefaultPort;
     }
 
-    private string? CheckPreset(CcrConfig config, ProxyInfo proxy)
+    private string? CheckPreset(CcrConfig config, string configPath)
     {
         if (Preset is null)
         {
@@ -217,13 +226,13 @@ public sealed class StartCcrClaudeCommand : CcrConfigCmdlet
         PresetConfig? preset = FindPreset(config, Preset);
         if (preset is null)
         {
-            throw Terminate(PresetNotFound(Preset, proxy.ConfigPath ?? "the proxy's config"));
+            throw Terminate(PresetNotFound(Preset, configPath));
         }
 
         return preset.Name;
     }
 
-    private void CheckModel(CcrConfig config, ProxyInfo proxy)
+    private void CheckModel(CcrConfig config, string configPath)
     {
         if (Model is null)
         {
@@ -235,7 +244,7 @@ public sealed class StartCcrClaudeCommand : CcrConfigCmdlet
             : ConfigReader.DescribeRouteProblem(config, route)?.Message;
         if (problem is not null)
         {
-            throw Terminate(new ErrorRecord(new ArgumentException(problem + $" (config {proxy.ConfigPath})"), InvalidRouteErrorId, ErrorCategory.InvalidArgument, Model));
+            throw Terminate(new ErrorRecord(new ArgumentException(problem + $" (config {configPath})"), InvalidRouteErrorId, ErrorCategory.InvalidArgument, Model));
         }
     }
 

@@ -2,30 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { proxyUrl, apiKey, workFolder, claudeBin, skipReason, toolResultPrefix } from './support.mjs';
+import { proxyUrl, apiKey, workFolder, claudeBin, skipReason, toolResultPrefix, newClaudeHome } from './support.mjs';
 
 const skip = skipReason || (claudeBin ? false : 'the Claude Code binary for this platform was not installed (npm optional dependency)');
 
-/** A home folder of its own, so the user's real ~/.claude is never read or written. */
-function newHome() {
-  const home = mkdtempSync(join(workFolder, 'home-'));
-  mkdirSync(join(home, '.claude'), { recursive: true });
-  // Onboarding and the API-key approval prompt would wait for a keypress; mark them done.
-  writeFileSync(join(home, '.claude.json'), JSON.stringify({
-    hasCompletedOnboarding: true,
-    bypassPermissionsModeAccepted: false,
-    customApiKeyResponses: { approved: [apiKey.slice(-20)], rejected: [] },
-  }));
-  writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify({ env: {} }));
-  return home;
-}
-
 /** Runs `claude -p` with a deadline; resolves with its exit code and output, whatever the code. */
 function runClaude(args, cwd, baseUrl = proxyUrl, timeoutMs = 90_000) {
-  const home = newHome();
+  const home = newClaudeHome();
   const env = {
     PATH: process.env.PATH,
     HOME: home,

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, symlinkSync } from 'node:fs';
 import { join, dirname, delimiter } from 'node:path';
-import { apiKey, workFolder, claudeBin, skipReason, modulePath, configPath, proxyPort, pwshCommand } from './support.mjs';
+import { workFolder, claudeBin, skipReason, modulePath, configPath, proxyPort, pwshCommand, newClaudeHome } from './support.mjs';
 
 const skip = skipReason
   || (claudeBin ? false : 'the Claude Code binary for this platform was not installed (npm optional dependency)')
@@ -22,23 +22,10 @@ function claudeFolder() {
   return folder;
 }
 
-/** A home of its own, with onboarding done, so the user's real ~/.claude is never read or written. */
-function newHome() {
-  const home = mkdtempSync(join(workFolder, 'home-'));
-  mkdirSync(join(home, '.claude'), { recursive: true });
-  writeFileSync(join(home, '.claude.json'), JSON.stringify({
-    hasCompletedOnboarding: true,
-    bypassPermissionsModeAccepted: false,
-    customApiKeyResponses: { approved: [apiKey.slice(-20)], rejected: [] },
-  }));
-  writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify({ env: {} }));
-  return home;
-}
-
 const quote = (text) => `'${text.replaceAll("'", "''")}'`;
 
 test('Start-CcrClaude -Preset runs the real CLI on the preset route and leaves the session ANTHROPIC_BASE_URL as it was', { skip }, async () => {
-  const home = newHome();
+  const home = newClaudeHome();
   const cwd = mkdtempSync(join(workFolder, 'cc-start-'));
   const sentinel = 'http://session-value.invalid';
   const script = [

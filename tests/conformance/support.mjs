@@ -1,4 +1,7 @@
 // Shared settings for the conformance cases; Invoke-Conformance.ps1 sets these for every run.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 export const proxyUrl = process.env.CCR_PROXY_URL ?? '';
 export const apiKey = process.env.CCR_APIKEY ?? '';
 export const workFolder = process.env.CCR_WORK ?? '';
@@ -19,3 +22,19 @@ export const modulePath = process.env.CCR_MODULE_PATH ?? '';
 export const configPath = process.env.CCR_CONFIG_PATH ?? '';
 export const proxyPort = process.env.CCR_PROXY_PORT ?? '';
 export const pwshCommand = process.env.CCR_PWSH ? JSON.parse(process.env.CCR_PWSH) : [];
+
+/**
+ * A home folder of its own for a Claude Code run, so the user's real ~/.claude is never read or written. Onboarding
+ * and the API-key approval prompt would wait for a keypress; they are marked done.
+ */
+export function newClaudeHome() {
+  const home = mkdtempSync(join(workFolder, 'home-'));
+  mkdirSync(join(home, '.claude'), { recursive: true });
+  writeFileSync(join(home, '.claude.json'), JSON.stringify({
+    hasCompletedOnboarding: true,
+    bypassPermissionsModeAccepted: false,
+    customApiKeyResponses: { approved: [apiKey.slice(-20)], rejected: [] },
+  }));
+  writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify({ env: {} }));
+  return home;
+}

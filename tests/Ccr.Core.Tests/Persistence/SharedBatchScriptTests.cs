@@ -13,7 +13,7 @@ public class SharedBatchScriptTests
     public async Task ABatchSentTwice_UnderOneId_CountsOnce()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
-        await using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using ConnectionMultiplexer connection = await redis.ConnectAsync();
         IDatabase db = connection.GetDatabase();
         var keys = new RedisKeys("t:");
         long minute = QuotaCalendar.MinuteOf(DateTimeOffset.UtcNow);
@@ -41,7 +41,7 @@ public class SharedBatchScriptTests
     public async Task Marks_KeepTheLaterTime_AndExpireWithIt()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
-        await using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using ConnectionMultiplexer connection = await redis.ConnectAsync();
         IDatabase db = connection.GetDatabase();
         var keys = new RedisKeys("t:");
         DateTimeOffset now = DateTimeOffset.UtcNow;

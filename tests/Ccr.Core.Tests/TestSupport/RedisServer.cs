@@ -72,6 +72,10 @@ internal sealed class RedisServer : IAsyncDisposable
     /// <summary>Starts the server again on the same port and folder.</summary>
     public Task RestartAsync() => StartProcessAsync();
 
+    /// <summary>A StackExchange.Redis connection to this server, for tests that drive it as Ccr does.</summary>
+    public Task<StackExchange.Redis.ConnectionMultiplexer> ConnectAsync() =>
+        StackExchange.Redis.ConnectionMultiplexer.ConnectAsync("127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture));
+
     /// <summary>Runs one command through redis-cli-free raw RESP and returns the reply line (for test assertions).</summary>
     public async Task<string> CommandAsync(params string[] args)
     {

@@ -68,15 +68,17 @@ public sealed class StartCcrClaudeCommand : CcrConfigCmdlet
         }
 
         string configPath = ResolveConfigPath();
-        int port = ChoosePort(configPath);
+        CcrConfig? planned = ConfigLoader.Load(configPath, LoadOptions()).Config;
+        int port = ChoosePort(configPath, planned);
 
         // With no proxy on the port yet, the proxy about to start serves this config: a -Preset or -Model it does not
         // know is refused now, before a proxy is started for nothing. A proxy already serving is asked after.
-        if ((Preset is not null || Model is not null) && PortProbe.IsFree(port) && ConfigLoader.Load(configPath, LoadOptions()).Config is { } planned)
+        if ((Preset is not null || Model is not null) && planned is not null && PortProbe.IsFree(port))
         {
             CheckPreset(planned, configPath);
             CheckModel(planned, configPath);
         }
+
         string target = $"{claude.FileName} (ANTHROPIC_BASE_URL http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{PresetSuffix(Preset)})";
         if (!ShouldProcess(target, "Start Claude Code through the Ccr proxy"))
         {
@@ -201,7 +203,7 @@ public sealed class StartCcrClaudeCommand : CcrConfigCmdlet
         throw Terminate(new ErrorRecord(new InvalidOperationException($"Start-CcrProxy returned no proxy for port {port}; run Start-CcrProxy -Port {port} -Verbose to see why."), ClaudeStartFailedErrorId, ErrorCategory.OpenError, port));
     }
 
-    private int ChoosePort(string configPath)
+    private int ChoosePort(string configPath, CcrConfig? config)
     {
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Port)))
         {
@@ -213,7 +215,7 @@ public sealed class StartCcrClaudeCommand : CcrConfigCmdlet
             return mine.Port;
         }
 
-        return ConfigLoader.Load(configPath, LoadOptions()).Config?.Port ?? CcrInfo.DefaultPort;
+        return config?.Port ?? CcrInfo.DefaultPort;
     }
 
     private string? CheckPreset(CcrConfig config, string configPath)
